@@ -1,0 +1,20 @@
+"""/api/v1/: one router for every app's viewsets (SPEC §4)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from schools import api as schools_api
+
+from . import api
+
+router = DefaultRouter()
+router.register("schools", schools_api.SchoolViewSet, basename="school")
+router.register("teachers", schools_api.TeacherViewSet, basename="teacher")
+
+urlpatterns = [
+    path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,45 @@
+"""Bureau-wide write services."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .errors import DomainError
+from .models import Role, User
+
+
+@transaction.atomic
+def user_upsert(
+    *, username: str, role: str, school_code: str | None, password: str | None, full_name: str = ""
+) -> tuple[User, bool]:
+    """Creates or updates a user with a role (and, for a principal, a school)."""
+    from schools.models import School
+
+    if role not in Role.values:
+        raise DomainError(f"未知角色“{role}”，可选：{', '.join(Role.values)}")
+    school = None
+    if school_code:
+        school = School.objects.filter(code=school_code).first()
+        if school is None:
+            raise DomainError(f"学校代码“{school_code}”不存在")
+    if role == Role.PRINCIPAL and school is None:
+        raise DomainError("校长账户必须指定学校（--school）")
+    user, created = User.objects.get_or_create(username=username)
+    user.role = role
+    user.school = school if role == Role.PRINCIPAL else None
+    user.is_staff = role == Role.ADMIN
+    user.is_superuser = role == Role.ADMIN
+    if full_name:
+        user.full_name = full_name
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError("密码不符合要求：" + "；".join(exc.messages)) from exc
+        user.set_password(password)
+    elif created:
+        raise DomainError("新用户必须设置密码")
+    user.save()
+    return user, created

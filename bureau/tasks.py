@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="bureau.tasks.ping")
+def ping() -> str:
+    """A liveness probe for the worker: returns the worker's clock."""
+    return timezone.now().isoformat()
+
+
+@shared_task(
+    name="bureau.tasks.record_heartbeat",
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def record_heartbeat(label: str) -> int:
+    """Writes a heartbeat row; used by operators (and the worker test) to prove the path
+    web → broker → worker → database works. Idempotent per label."""
+    from .models import Heartbeat
+
+    beat, _ = Heartbeat.objects.update_or_create(label=label, defaults={"at": timezone.now()})
+    return beat.pk

@@ -1,0 +1,16 @@
+from django import template
+
+from bureau.formatting import mask_name, percent
+
+register = template.Library()
+
+
+@register.filter
+def pct(value, digits: int = 1) -> str:
+    """0.1234 → "12.3%" (rates are stored as fractions, shown as percentages)."""
+    return percent(value, digits)
+
+
+@register.filter(name="mask_name")
+def mask_name_filter(value) -> str:
+    return mask_name(value)
