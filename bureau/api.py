@@ -33,6 +33,13 @@ class ObtainTokenView(APIView):
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )
+        # django-axes marks the request it was given (this DRF request, not the Django one
+        # its middleware sees), so the lockout answer is given here.
+        if getattr(request, "axes_locked_out", False):
+            return Response(
+                {"detail": "登录失败次数过多，账户已被暂时锁定，请稍后再试。"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         if user is None or not user.is_active:
             return Response(
                 {"detail": "用户名或密码错误，或账户已被暂时锁定。"},

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,9 @@ SECRET_KEY = (
     if not DEBUG
     else env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789abcdef")
 )
+if not DEBUG and len(SECRET_KEY) < 50:
+    # An empty line "SECRET_KEY=" in .env counts as set: refuse it, and short keys, loudly.
+    raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -33,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     "simple_history",
@@ -121,6 +126,10 @@ STORAGES = {
         )
     },
 }
+# In development WhiteNoise serves from the app folders directly (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Uploaded files (result sheets, attachments, bulletins) live outside the web root and are
 # only ever served through views that check access; there is deliberately no MEDIA_URL.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "files")
@@ -132,6 +141,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after 12 h, or after 30 min without a request.
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_IDLE_TIMEOUT = 30 * 60
+# School offices share computers: closing the browser ends the session too.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -141,6 +152,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Health probes (the container's, the load balancer's) speak plain HTTP from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -155,12 +168,13 @@ TIZHI_MAX_UPLOAD_BYTES = env.int("TIZHI_MAX_UPLOAD_BYTES", default=20 * 1024 * 1
 # django-axes: 5 failures lock that username from that client address for 30 minutes. The key
 # is the (username, address) pair, so that one attacker behind the bureau's shared proxy
 # address locks only the accounts it guesses at, never everyone behind the proxy. Behind a
-# reverse proxy set AXES_PROXY_COUNT so the client address is read from X-Forwarded-For.
+# reverse proxy set AXES_PROXY_COUNT so the client address is read from X-Forwarded-For (by
+# bureau.middleware.client_ip: django-ipware is not a dependency).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+TIZHI_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "bureau.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -185,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the vendored sidecar package: no CDN on a bureau intranet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without REDIS_URL tasks run in-process (the embedded default).

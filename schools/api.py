@@ -65,6 +65,12 @@ class SchoolViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return access.schools_for(self.request.user).select_related("zone", "group")
 
+    def get_object(self):
+        # The scoped selector: "not yours" and "does not exist" give the same Chinese 404.
+        school = access.school_get_for(self.request.user, self.kwargs["code"])
+        self.check_object_permissions(self.request, school)
+        return school
+
 
 class TeacherSerializer(serializers.ModelSerializer):
     school = serializers.SlugRelatedField(slug_field="code", queryset=School.objects.all())
@@ -108,3 +114,8 @@ class TeacherViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return access.teachers_for(self.request.user).select_related("school", "subject")
+
+    def get_object(self):
+        teacher = access.teacher_get_for(self.request.user, self.kwargs["staff_number"])
+        self.check_object_permissions(self.request, teacher)
+        return teacher

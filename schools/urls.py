@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_roster
 
 app_name = "schools"
 
@@ -9,5 +9,13 @@ urlpatterns = [
     path("schools/<str:code>/", views.school_detail, name="detail"),
     path("teachers/", views.teacher_list, name="teachers"),
     path("exchanges/", views.exchange_list, name="exchanges"),
-    path("roster/import/", views.roster_import, name="roster_import"),
+    path("exchanges/new/", views.exchange_new, name="exchange_new"),
+    path("roster/import/", views_roster.roster_import_view, name="roster_import"),
+    path("roster/import/<str:token>/", views_roster.roster_preview, name="roster_preview"),
+    path(
+        "roster/import/<str:token>/annotated/",
+        views_roster.roster_annotated,
+        name="roster_annotated",
+    ),
+    path("roster/template/", views_roster.roster_template, name="roster_template"),
 ]

@@ -118,3 +118,103 @@ def require_binary(path_or_name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+class RunningWorker:
+    """A real Celery worker process listening on its own queue (see ``celery_worker``)."""
+
+    def __init__(self, queue: str, process, log_path):
+        self.queue = queue
+        self.process = process
+        self.log_path = log_path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait(self, result, timeout: float = 60):
+        """The task's return value; fails at once, with the worker's output, if it died."""
+        import time
+
+        from celery.exceptions import TimeoutError as ResultTimeout
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.output()}")
+            try:
+                return result.get(timeout=1)
+            except ResultTimeout:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"no result after {timeout} s; worker output:\n{self.output()}")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """Starts ``celery -A bureau worker`` against the test database on a queue of its own,
+    yields a RunningWorker (send with ``task.apply_async(..., queue=worker.queue)``), and
+    stops it afterwards. Needs Redis and PostgreSQL: a worker is another process, so it must
+    see committed rows in a database it can open (the SQLite test database is in memory)."""
+    import signal
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    redis_url = require_service("Redis", "REDIS_URL")
+    require_service("PostgreSQL", "DATABASE_URL")
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        message = f"NEEDS SERVICE PostgreSQL: DATABASE_URL is {db['ENGINE']}, not PostgreSQL"
+        if os.environ.get("TIZHI_REQUIRE_SERVICES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    database_url = f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+    queue = f"tizhi-test-{uuid.uuid4().hex[:12]}"
+    celery = Path(sys.executable).with_name("celery")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bureau.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        # The test's own folder for files (set by _fast_and_eager), shared with the worker.
+        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+    }
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(celery), "-A", "bureau", "worker", "--pool=solo", "--concurrency=1"]
+            + ["-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle"]
+            + ["-l", "warning"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    celery_app.conf.task_always_eager = False
+    try:
+        yield RunningWorker(queue, process, log_path)
+    finally:
+        celery_app.conf.task_always_eager = True
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        # The queue and kombu's records of its bindings would otherwise stay in Redis.
+        import redis
+
+        with redis.Redis.from_url(redis_url) as client:
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")

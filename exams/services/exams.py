@@ -1,0 +1,113 @@
+"""Setting up exams: one way in for the web form, the API and the admin."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from bureau.errors import DomainError
+from bureau.models import AcademicYear, Term
+
+from ..models import DEFAULT_WEIGHTS, Exam, ExamState, ExamSubject, RateBase, Subject
+
+LINE_FIELDS = {"excellent": "excellent", "good": "good", "pass": "pass_line", "low": "low"}
+STATE_FLOW = {
+    ExamState.DRAFT: {ExamState.OPEN},
+    ExamState.OPEN: {ExamState.CLOSED, ExamState.DRAFT},
+    ExamState.CLOSED: {ExamState.OPEN, ExamState.PUBLISHED},
+    ExamState.PUBLISHED: {ExamState.CLOSED},
+}
+
+
+@dataclass
+class SubjectLine:
+    subject: str
+    full_marks: float
+    lines: dict[str, float] = field(default_factory=dict)
+
+
+def _check_weights(weights: dict | None) -> dict:
+    merged = dict(DEFAULT_WEIGHTS)
+    for key, value in (weights or {}).items():
+        if key not in DEFAULT_WEIGHTS:
+            raise DomainError(f"未知的权重“{key}”，只能是 a、b、c、d")
+        try:
+            merged[key] = float(value)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"权重 {key} 必须是数字") from exc
+        if merged[key] < 0:
+            raise DomainError(f"权重 {key} 不能为负数")
+    return merged
+
+
+def _check_subjects(subjects: list[SubjectLine]) -> None:
+    if not subjects:
+        raise DomainError("考试至少要有一个学科")
+    names = [s.subject for s in subjects]
+    if len(set(names)) != len(names):
+        raise DomainError("考试学科重复")
+    for s in subjects:
+        if not s.full_marks or s.full_marks <= 0:
+            raise DomainError(f"{s.subject} 的满分必须大于 0")
+        for key, value in s.lines.items():
+            if key not in LINE_FIELDS:
+                raise DomainError(f"{s.subject}：未知的分数线“{key}”")
+            if not 0 < float(value) <= 1:
+                raise DomainError(f"{s.subject} 的{key}线必须是 0 到 1 之间的比例")
+        lines = {k: float(s.lines.get(k, d)) for k, d in
+                 (("excellent", 0.85), ("good", 0.75), ("pass", 0.6), ("low", 0.4))}
+        if not lines["excellent"] >= lines["good"] >= lines["pass"] >= lines["low"]:
+            raise DomainError(f"{s.subject}：分数线须满足 优秀 ≥ 良好 ≥ 及格 ≥ 低分")
+
+
+@transaction.atomic
+def exam_create(
+    *, code: str, name: str, kind: str, grade: int, date: datetime.date,
+    subjects: list[SubjectLine], rate_base: str = RateBase.SAT, weights: dict | None = None,
+    baseline: Exam | None = None, user=None,
+) -> Exam:
+    if Exam.objects.filter(code=code).exists():
+        raise DomainError(f"考试代码“{code}”已存在")
+    if rate_base not in RateBase.values:
+        raise DomainError("比率分母只能是 sat（实考）或 enrolled（应考）")
+    if not 1 <= int(grade) <= 12:
+        raise DomainError("年级必须在 1 到 12 之间")
+    year = AcademicYear.for_date(date)
+    if year is None:
+        raise DomainError(f"{date:%Y-%m-%d} 不在任何已设置的学年内，请先在系统管理中设置学年")
+    _check_subjects(subjects)
+    exam = Exam.objects.create(
+        code=code, name=name, kind=kind, grade=grade, date=date, academic_year=year,
+        term=Term.objects.filter(year=year, start__lte=date, end__gte=date).first(),
+        rate_base=rate_base, weights=_check_weights(weights), baseline=baseline,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    _store_subjects(exam, subjects)
+    return exam
+
+
+def _store_subjects(exam: Exam, subjects: list[SubjectLine]) -> None:
+    rows = []
+    for order, s in enumerate(subjects):
+        subject, _ = Subject.objects.get_or_create(name=s.subject)
+        extra = {LINE_FIELDS[k]: float(v) for k, v in s.lines.items()}
+        rows.append(ExamSubject(exam=exam, subject=subject, full_marks=float(s.full_marks),
+                                order=order, **extra))
+    ExamSubject.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def exam_set_state(*, exam: Exam, state: str) -> Exam:
+    """draft → open for upload → closed → published (and back one step to correct)."""
+    current = ExamState(exam.state)
+    if state not in ExamState.values:
+        raise DomainError(f"未知的考试状态“{state}”")
+    if state not in STATE_FLOW[current]:
+        raise DomainError(
+            f"考试状态不能从“{current.label}”改为“{ExamState(state).label}”"
+        )
+    exam.state = state
+    exam.save(update_fields=["state"])
+    return exam
