@@ -1,7 +1,7 @@
 """Step 50: teacher exchanges (交流轮岗) in 2025 and 2026.
 
-Eligible: primary and junior teachers aged 55 or less who have served six years or more at
-their school. About 8-12 % of them rotate, a fifth to a quarter of those backbone teachers;
+Eligible: primary and junior teachers who meet the policy definition the exchange pages use
+(schools.exchanges.is_eligible: men under 50, women under 45, six years or more at the school). About 8-12 % of them rotate, a fifth to a quarter of those backbone teachers;
 most go from the county seat and the towns to rural schools (within their education group
 when their school leads one), a few rural teachers go the other way to learn (跟岗学习).
 Most rotations last a year; some two; a few have no end date yet.
@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from simple_history.utils import bulk_create_with_history
 
+from schools.exchanges import is_eligible
 from schools.models import Locality, School, Stage, Teacher, TeacherExchange
 
 from . import DemoContext, demo_step
@@ -22,6 +23,7 @@ from .profiles import NOW_YEAR
 from .registry import CHANGE_REASON
 
 BATCH = 2000
+_YEAR_START = datetime.date(NOW_YEAR, 9, 1)
 _STAGES = {Stage.PRIMARY, Stage.JUNIOR, Stage.NINE_YEAR, Stage.COMPLETE}
 _RECEIVES = {
     Stage.PRIMARY: {Stage.PRIMARY, Stage.NINE_YEAR},
@@ -45,11 +47,13 @@ def _end(rng: random.Random, start: datetime.date) -> datetime.date | None:
 
 
 def _eligible(teacher: Teacher, school: School) -> bool:
-    return (
-        school.stage in _STAGES
-        and NOW_YEAR - teacher.birth_year <= 55
-        and (teacher.school_since or NOW_YEAR) <= NOW_YEAR - 6
-    )
+    facts = {
+        "birth_year": teacher.birth_year,
+        "gender": teacher.gender,
+        "school_since": teacher.school_since,
+        "active": teacher.active,
+    }
+    return school.stage in _STAGES and is_eligible(facts, year_start=_YEAR_START)
 
 
 @demo_step(order=50)

@@ -12,10 +12,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
         if not users:
-            self.stdout.write("No demo users: run `python manage.py load_demo` first.")
+            self.stdout.write("尚无演示账户：请先运行 python manage.py load_demo")
             return
         self.stdout.write("")
-        self.stdout.write("Tizhi 提质 — http://127.0.0.1:8000  demo logins:")
+        self.stdout.write("提质 Tizhi — http://127.0.0.1:8000   演示账户 (demo logins):")
         for name in DEMO_USERNAMES:
             user = users.get(name)
             if user:
