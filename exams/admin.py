@@ -25,7 +25,15 @@ class ExamAdmin(admin.ModelAdmin):
 
 @admin.register(ResultUpload)
 class ResultUploadAdmin(admin.ModelAdmin):
-    list_display = ["exam", "school", "file_name", "status", "students", "uploaded_by", "uploaded_at"]
+    list_display = [
+        "exam",
+        "school",
+        "file_name",
+        "status",
+        "students",
+        "uploaded_by",
+        "uploaded_at",
+    ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ResultUpload._meta.fields]
 

@@ -62,20 +62,30 @@ class Exam(models.Model):
     grade = models.PositiveSmallIntegerField(_("年级"))
     date = models.DateField(_("考试日期"))
     academic_year = models.ForeignKey(
-        "bureau.AcademicYear", verbose_name=_("学年"), on_delete=models.PROTECT,
+        "bureau.AcademicYear",
+        verbose_name=_("学年"),
+        on_delete=models.PROTECT,
         related_name="exams",
     )
     term = models.ForeignKey(
-        "bureau.Term", verbose_name=_("学期"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="exams",
+        "bureau.Term",
+        verbose_name=_("学期"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exams",
     )
     rate_base = models.CharField(
         _("比率分母"), max_length=10, choices=RateBase.choices, default=RateBase.SAT
     )
     weights = models.JSONField(_("综合指数权重"), default=default_weights)
     baseline = models.ForeignKey(
-        "self", verbose_name=_("增值基线考试"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "self",
+        verbose_name=_("增值基线考试"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     state = models.CharField(
         _("状态"), max_length=12, choices=ExamState.choices, default=ExamState.DRAFT
@@ -86,7 +96,10 @@ class Exam(models.Model):
     stats_updated_at = models.DateTimeField(_("统计更新时间"), null=True, blank=True)
     stats_error = models.TextField(_("统计错误"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -141,7 +154,10 @@ class ResultUpload(models.Model):
         "schools.School", null=True, blank=True, on_delete=models.PROTECT, related_name="uploads"
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
@@ -181,9 +197,7 @@ class Score(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["exam", "student", "subject"], name="score_unique"
-            )
+            models.UniqueConstraint(fields=["exam", "student", "subject"], name="score_unique")
         ]
         indexes = [models.Index(fields=["exam", "school"])]
 

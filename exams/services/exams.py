@@ -56,17 +56,27 @@ def _check_subjects(subjects: list[SubjectLine]) -> None:
                 raise DomainError(f"{s.subject}：未知的分数线“{key}”")
             if not 0 < float(value) <= 1:
                 raise DomainError(f"{s.subject} 的{key}线必须是 0 到 1 之间的比例")
-        lines = {k: float(s.lines.get(k, d)) for k, d in
-                 (("excellent", 0.85), ("good", 0.75), ("pass", 0.6), ("low", 0.4))}
+        lines = {
+            k: float(s.lines.get(k, d))
+            for k, d in (("excellent", 0.85), ("good", 0.75), ("pass", 0.6), ("low", 0.4))
+        }
         if not lines["excellent"] >= lines["good"] >= lines["pass"] >= lines["low"]:
             raise DomainError(f"{s.subject}：分数线须满足 优秀 ≥ 良好 ≥ 及格 ≥ 低分")
 
 
 @transaction.atomic
 def exam_create(
-    *, code: str, name: str, kind: str, grade: int, date: datetime.date,
-    subjects: list[SubjectLine], rate_base: str = RateBase.SAT, weights: dict | None = None,
-    baseline: Exam | None = None, user=None,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    grade: int,
+    date: datetime.date,
+    subjects: list[SubjectLine],
+    rate_base: str = RateBase.SAT,
+    weights: dict | None = None,
+    baseline: Exam | None = None,
+    user=None,
 ) -> Exam:
     if Exam.objects.filter(code=code).exists():
         raise DomainError(f"考试代码“{code}”已存在")
@@ -79,9 +89,16 @@ def exam_create(
         raise DomainError(f"{date:%Y-%m-%d} 不在任何已设置的学年内，请先在系统管理中设置学年")
     _check_subjects(subjects)
     exam = Exam.objects.create(
-        code=code, name=name, kind=kind, grade=grade, date=date, academic_year=year,
+        code=code,
+        name=name,
+        kind=kind,
+        grade=grade,
+        date=date,
+        academic_year=year,
         term=Term.objects.filter(year=year, start__lte=date, end__gte=date).first(),
-        rate_base=rate_base, weights=_check_weights(weights), baseline=baseline,
+        rate_base=rate_base,
+        weights=_check_weights(weights),
+        baseline=baseline,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     _store_subjects(exam, subjects)
@@ -93,8 +110,11 @@ def _store_subjects(exam: Exam, subjects: list[SubjectLine]) -> None:
     for order, s in enumerate(subjects):
         subject, _ = Subject.objects.get_or_create(name=s.subject)
         extra = {LINE_FIELDS[k]: float(v) for k, v in s.lines.items()}
-        rows.append(ExamSubject(exam=exam, subject=subject, full_marks=float(s.full_marks),
-                                order=order, **extra))
+        rows.append(
+            ExamSubject(
+                exam=exam, subject=subject, full_marks=float(s.full_marks), order=order, **extra
+            )
+        )
     ExamSubject.objects.bulk_create(rows)
 
 
@@ -105,9 +125,7 @@ def exam_set_state(*, exam: Exam, state: str) -> Exam:
     if state not in ExamState.values:
         raise DomainError(f"未知的考试状态“{state}”")
     if state not in STATE_FLOW[current]:
-        raise DomainError(
-            f"考试状态不能从“{current.label}”改为“{ExamState(state).label}”"
-        )
+        raise DomainError(f"考试状态不能从“{current.label}”改为“{ExamState(state).label}”")
     exam.state = state
     exam.save(update_fields=["state"])
     return exam

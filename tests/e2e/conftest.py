@@ -9,7 +9,9 @@ from tests.conftest import require_binary
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(os.environ.get("TIZHI_SCREENSHOTS", "")) if os.environ.get("TIZHI_SCREENSHOTS") else None
+SCREENSHOTS = (
+    Path(os.environ.get("TIZHI_SCREENSHOTS", "")) if os.environ.get("TIZHI_SCREENSHOTS") else None
+)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
 # itself (creating users) are still plain synchronous code.
