@@ -11,7 +11,6 @@ PYTEST_ARGS ?=
 .PHONY: run test setup system-deps venv migrate demo lint format bench worker beat clean messages
 
 run: setup demo  ## set everything up, load the demo county, serve on http://127.0.0.1:8000
-	@$(PY) manage.py demo_logins
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup  ## set everything up, then run the whole test suite

@@ -27,6 +27,7 @@ class Command(BaseCommand):
         if School.objects.exists():
             if if_empty:
                 self.stdout.write(_("已有学校数据，未加载演示数据（--if-empty）。"))
+                call_command("demo_logins", stdout=self.stdout)
                 return
             if not reset:
                 raise CommandError(
