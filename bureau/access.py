@@ -171,6 +171,30 @@ def scope_by_school(user, qs: QuerySet, field: str = "school") -> QuerySet:
     return qs.filter(**{f"{field}_id__in": allowed})
 
 
+# --- exams -------------------------------------------------------------------------------
+
+
+def exams_for(user):
+    """Exams the user may see: admins, leaders and staff every exam; inspectors and
+    principals every exam except drafts (still being set up by the bureau)."""
+    from exams.models import Exam, ExamState
+
+    qs = Exam.objects.all()
+    role = role_of(user)
+    if role in ALL_SEEING:
+        return qs
+    if role in (Role.INSPECTOR, Role.PRINCIPAL):
+        return qs.exclude(state=ExamState.DRAFT)
+    return qs.none()
+
+
+def exam_get_for(user, code: str):
+    exam = exams_for(user).filter(code=code).first()
+    if exam is None:
+        raise Http404("考试不存在")
+    return exam
+
+
 # --- writes ------------------------------------------------------------------------------
 
 

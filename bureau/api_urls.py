@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from exams import api as exams_api
 from schools import api as schools_api
 
 from . import api
@@ -11,6 +12,7 @@ from . import api
 router = DefaultRouter()
 router.register("schools", schools_api.SchoolViewSet, basename="school")
 router.register("teachers", schools_api.TeacherViewSet, basename="teacher")
+router.register("exams", exams_api.ExamViewSet, basename="exam")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),

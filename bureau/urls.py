@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("bureau.api_urls")),
     path("", include("schools.urls")),
+    path("", include("exams.urls")),
 ]
 
 if settings.DEBUG:

@@ -7,7 +7,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from bureau.models import AcademicYear, Role, Term, User
-from exams.models import Subject
+from exams.models import Exam, ExamSubject, Subject
 from schools.models import (
     EducationGroup,
     Locality,
@@ -142,3 +142,31 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n + 1}")
     role = Role.STAFF
     password = factory.django.Password("pass-Word-123")
+
+
+class ExamFactory(DjangoModelFactory):
+    """An exam open for upload with its subjects: ``ExamFactory(subjects={"语文": 120})``
+    (default 语文 120, 数学 120, 英语 120)."""
+
+    class Meta:
+        model = Exam
+        django_get_or_create = ["code"]
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"E{n + 1:03d}")
+    name = factory.Sequence(lambda n: f"2026年秋季九年级第{n + 1}次月考")
+    kind = "monthly"
+    grade = 9
+    date = datetime.date(2026, 10, 20)
+    academic_year = factory.SubFactory(AcademicYearFactory)
+    state = "open"
+
+    @factory.post_generation
+    def subjects(exam, create, extracted, **kwargs):
+        if not create or exam.exam_subjects.exists():
+            return
+        subjects = extracted if extracted is not None else {"语文": 120, "数学": 120, "英语": 120}
+        for order, (name, full) in enumerate(subjects.items()):
+            ExamSubject.objects.create(
+                exam=exam, subject=SubjectFactory(name=name), full_marks=full, order=order
+            )
