@@ -51,3 +51,18 @@ class SessionLimitsMiddleware:
                 if last is None or now - last > 60:
                     request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """The portal speaks Simplified Chinese unless the user picks another language.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a bureau's shared
+    office computers often have an English browser, so only the language menu's cookie (or a
+    language prefix) switches the interface. Placed before LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -138,3 +138,9 @@ def test_compiled_catalog_matches_the_po_file():
             for n, index in ((1, 0), (2, 1)):
                 got = compiled.ngettext(entry["msgid"], entry["msgid_plural"], n)
                 assert got == entry["msgstr"][index], entry["msgid"]
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>登录</h1>" in page
