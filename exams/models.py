@@ -181,28 +181,38 @@ class ResultUpload(models.Model):
         return f"{self.exam.code} {self.file_name}"
 
 
-class Score(models.Model):
-    """A listed student's result in one subject; ``score`` is null when absent.
+class ExamEntry(models.Model):
+    """考生成绩行: one listed student in one exam, with a score (or absent) for every subject.
 
-    The school and class are the student's at the time of the exam."""
+    Wide on purpose: one row per row of the results sheet, the shape the statistics engine
+    reads (one row per student, one column per subject), and 9× fewer rows than one per
+    subject for a 9-subject exam, which keeps the import's COPY, index upkeep and
+    foreign-key checks small (a county file: 60,000 rows, not 540,000).
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="scores")
+    ``scores`` maps the id of each subject of the exam, as a string, to the score or None
+    (absent): ``{"3": 95.5, "4": null}``; every subject of the exam is a key. The school and
+    class are the student's at the time of the exam. ``exams.selectors.entries_frame`` reads
+    an exam's rows as a frame."""
+
+    # The unique constraint and the index lead with exam: no index of its own.
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="entries", db_index=False)
     student = models.ForeignKey("schools.Student", on_delete=models.CASCADE, related_name="+")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     school_class = models.ForeignKey(
         "schools.SchoolClass", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    score = models.FloatField(null=True)
+    scores = models.JSONField(default=dict)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["exam", "student", "subject"], name="score_unique")
+            models.UniqueConstraint(fields=["exam", "student"], name="exam_entry_unique")
         ]
-        indexes = [models.Index(fields=["exam", "school"])]
+        indexes = [models.Index(fields=["exam", "school"], name="exam_entry_exam_school")]
+        verbose_name = _("考生成绩行")
+        verbose_name_plural = _("考生成绩行")
 
     def __str__(self) -> str:
-        return f"{self.exam_id}/{self.student_id}/{self.subject_id}: {self.score}"
+        return f"{self.exam_id}/{self.student_id}"
 
 
 class Level(models.TextChoices):

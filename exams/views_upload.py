@@ -26,7 +26,7 @@ from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_k
 from schools.models import School, Stage
 from schools.services import NotAllowed
 
-from .models import ExamState, ResultUpload, Score, UploadStatus
+from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
 from .services.results import load_upload, results_check, results_confirm, results_import
 from .services.templates import results_template
 
@@ -236,9 +236,9 @@ def progress(request, code):
         .only("code", "name", "stage")
     )
     students = dict(
-        Score.objects.filter(exam=exam, school__in=schools)
+        ExamEntry.objects.filter(exam=exam, school__in=schools)
         .values("school")
-        .annotate(n=Count("student", distinct=True))
+        .annotate(n=Count("pk"))  # one entry per student and exam
         .values_list("school", "n")
     )
     committed = ResultUpload.objects.filter(exam=exam, status=UploadStatus.COMMITTED)

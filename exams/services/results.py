@@ -5,9 +5,9 @@ command line.
 (``exams.results``), resolves every row against the database (students, schools, classes),
 keeps the file under ``MEDIA_ROOT/results/<random token>`` and records a ``ResultUpload``.
 Only a file without errors, and not in a dry run, is committed: in one transaction the
-students are upserted by student number, missing classes created, and every Score the
-named school(s) had for the exam replaced. The statistics are then recomputed by a
-background job.
+students are upserted by student number, missing classes created, and every ``ExamEntry``
+(one row per listed student, all subjects' scores in it) the named school(s) had for the exam
+replaced. The statistics are then recomputed by a background job.
 
 Who may upload when (docs/results-import.md):
 - a principal: their own school only, while the exam is open for upload;
@@ -19,7 +19,6 @@ Who may upload when (docs/results-import.md):
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ from schools.models import GRADE_SHORT, School, SchoolClass, Student
 from schools.services import NotAllowed
 
 from .. import results
-from ..models import Exam, ExamState, ResultUpload, Score, StatsStatus, UploadStatus
+from ..models import Exam, ExamEntry, ExamState, ResultUpload, StatsStatus, UploadStatus
 from ..results import CLASS, CLASS_TEXT, NAME, NUMBER, SCHOOL, ResultsParse
 
 RESULTS_DIR = "results"
@@ -394,7 +393,7 @@ def summary(upload: ResultUpload, plan: Plan | None = None) -> dict[str, Any]:
 def _commit(plan: Plan, *, exam: Exam, upload: ResultUpload) -> None:
     frame = plan.frame
     school_ids = sorted(plan.schools)
-    # Classes first, then students (which point at them), then the scores.
+    # Classes first, then students (which point at them), then the entries.
     SchoolClass.objects.bulk_create(
         [SchoolClass(school_id=s, grade=exam.grade, number=n) for s, n in plan.new_classes],
         ignore_conflicts=True,
@@ -418,9 +417,9 @@ def _commit(plan: Plan, *, exam: Exam, upload: ResultUpload) -> None:
 
     # Replace: what these schools had for the exam, and any earlier rows of their students
     # filed under another school (a student who moved since).
-    Score.objects.filter(exam=exam, school_id__in=school_ids).delete()
-    Score.objects.filter(exam=exam, student__school_id__in=school_ids).delete()
-    _insert_scores(exam, frame, plan.subject_ids)
+    ExamEntry.objects.filter(exam=exam, school_id__in=school_ids).delete()
+    ExamEntry.objects.filter(exam=exam, student__school_id__in=school_ids).delete()
+    _insert_entries(exam, frame, plan.subject_ids)
 
     exam.stats_status = StatsStatus.QUEUED
     exam.save(update_fields=["stats_status"])
@@ -443,6 +442,9 @@ def _upsert_students(frame: pd.DataFrame) -> None:
     todo = frame.loc[changed, [NUMBER, NAME, "school_id", "class_id"]]
     if not len(todo):
         return
+    if connection.vendor == "postgresql":
+        _upsert_students_postgresql(todo)
+        return
     Student.objects.bulk_create(
         [
             Student(student_number=n, name=name, school_id=int(s), school_class_id=int(c))
@@ -455,50 +457,87 @@ def _upsert_students(frame: pd.DataFrame) -> None:
     )
 
 
-def _insert_scores(exam: Exam, frame: pd.DataFrame, subject_ids: dict[str, int]) -> None:
-    """One Score row per student and subject (NULL for absent): COPY on PostgreSQL."""
-    n = len(frame)
-    subjects = list(subject_ids)
-    long = pd.DataFrame(
-        {
-            "exam_id": np.full(n * len(subjects), exam.pk, dtype=np.int64),
-            "student_id": np.tile(frame["student_id"].to_numpy(dtype=np.int64), len(subjects)),
-            "subject_id": np.repeat(
-                np.array([subject_ids[s] for s in subjects], dtype=np.int64), n
-            ),
-            "school_id": np.tile(frame["school_id"].to_numpy(dtype=np.int64), len(subjects)),
-            "school_class_id": np.tile(frame["class_id"].to_numpy(dtype=np.int64), len(subjects)),
-            "score": np.concatenate([frame[s].to_numpy(dtype=float) for s in subjects]),
-        }
+def _upsert_students_postgresql(todo: pd.DataFrame) -> None:
+    """The same upsert as one INSERT … ON CONFLICT from four array parameters: a first county
+    upload creates 60,000 students, which ``bulk_create`` takes over a second to compose."""
+    meta = Student._meta
+    number, name, school, klass = (
+        meta.get_field(f).column for f in ("student_number", "name", "school", "school_class")
     )
+    # Names from the model's metadata, the values as bound array parameters.
+    sql = (
+        f"INSERT INTO {meta.db_table} ({number}, {name}, {school}, {klass}) "  # noqa: S608
+        "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[]) "
+        f"ON CONFLICT ({number}) DO UPDATE SET {name} = EXCLUDED.{name}, {klass} = EXCLUDED.{klass}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                todo[NUMBER].tolist(),
+                todo[NAME].tolist(),
+                todo["school_id"].to_numpy(dtype=np.int64).tolist(),
+                todo["class_id"].to_numpy(dtype=np.int64).tolist(),
+            ],
+        )
+
+
+def _insert_entries(exam: Exam, frame: pd.DataFrame, subject_ids: dict[str, int]) -> None:
+    """One ExamEntry per row of the file: COPY on PostgreSQL, batched inserts elsewhere."""
+    columns = {
+        "exam_id": [exam.pk] * len(frame),
+        "student_id": frame["student_id"].to_numpy(dtype=np.int64).tolist(),
+        "school_id": frame["school_id"].to_numpy(dtype=np.int64).tolist(),
+        "school_class_id": frame["class_id"].to_numpy(dtype=np.int64).tolist(),
+    }
     if connection.vendor == "postgresql":
-        _copy_scores(long)
+        _copy_entries(columns, scores_json(frame, subject_ids))
         return
-    Score.objects.bulk_create(
+    keys = [str(subject_id) for subject_id in subject_ids.values()]
+    values = [frame[name].to_numpy(dtype=float).tolist() for name in subject_ids]
+    ExamEntry.objects.bulk_create(
         [
-            Score(
+            ExamEntry(
                 exam_id=e,
                 student_id=st,
-                subject_id=su,
                 school_id=sc,
                 school_class_id=cl,
-                score=None if np.isnan(x) else float(x),
+                scores={k: None if x != x else x for k, x in zip(keys, row, strict=True)},
             )
-            for e, st, su, sc, cl, x in long.itertuples(index=False, name=None)
+            for e, st, sc, cl, row in zip(*columns.values(), zip(*values, strict=True), strict=True)
         ],
         batch_size=BATCH,
     )
 
 
-def _copy_scores(long: pd.DataFrame) -> None:
-    table = Score._meta.db_table
-    columns = ", ".join(long.columns)
-    buffer = io.StringIO()
-    long.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n")
-    payload = buffer.getvalue().encode()
+def scores_json(frame: pd.DataFrame, subject_ids: dict[str, int]) -> list[str]:
+    """``ExamEntry.scores`` of every row as JSON text, ``{"3": 95.5, "4": null}``: one %-format
+    of the row's floats (``%r`` of a float is its shortest JSON-valid repr; NaN, i.e. absent,
+    becomes null) — twice as fast as ``json.dumps`` of a dict per row."""
+    if not subject_ids:
+        return ["{}"] * len(frame)
+    template = "{" + ", ".join(f'"{subject_id}": %r' for subject_id in subject_ids.values()) + "}"
+    values = [frame[name].to_numpy(dtype=float).tolist() for name in subject_ids]
+    return [(template % row).replace("nan", "null") for row in zip(*values, strict=True)]
+
+
+# COPY's text format gives a meaning to these; JSON of numbers and null never has them.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_entries(columns: dict[str, list[int]], scores: list[str]) -> None:
+    table = ExamEntry._meta.db_table
+    names = ", ".join([*columns, "scores"])
+    lines = [
+        f"{exam_id}\t{student_id}\t{school_id}\t{class_id}\t{text.translate(_COPY_ESCAPES)}\n"
+        for exam_id, student_id, school_id, class_id, text in zip(
+            *columns.values(), scores, strict=True
+        )
+    ]
+    payload = "".join(lines).encode()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
         step = 8 * 1024 * 1024
         for start in range(0, len(payload), step):

@@ -4,14 +4,16 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
 from bureau.errors import DomainError
 from bureau.models import Role
 from bureau.spreadsheets import SpreadsheetError
-from exams.models import ResultUpload, Score
+from exams.models import ExamEntry, ResultUpload, Subject
 from exams.services import results as service
 from exams.services.results import ExamStateError, results_import
 from exams.services.templates import results_template
@@ -56,18 +58,21 @@ def class1(school):
 
 
 def stored(exam) -> list[tuple]:
-    """Score rows as (student number, subject, school code, class, score), sorted."""
+    """Stored scores as (student number, subject, school code, class, score), sorted: one per
+    entry and subject, None for absent."""
+    names = {str(pk): name for pk, name in Subject.objects.values_list("pk", "name")}
     return sorted(
         (
-            s.student.student_number,
-            s.subject.name,
-            s.school.code,
-            s.school_class.name if s.school_class else None,
-            s.score,
+            e.student.student_number,
+            names[subject_id],
+            e.school.code,
+            e.school_class.name if e.school_class else None,
+            score,
         )
-        for s in Score.objects.filter(exam=exam).select_related(
-            "student", "subject", "school", "school_class"
+        for e in ExamEntry.objects.filter(exam=exam).select_related(
+            "student", "school", "school_class"
         )
+        for subject_id, score in e.scores.items()
     )
 
 
@@ -104,6 +109,13 @@ def test_a_clean_file_stores_exact_scores_and_creates_the_missing_class(
         ("G003", "数学", "S001", "九(2)班", 0.0),  # a 0 is a score
         ("G003", "语文", "S001", "九(2)班", 88.0),
     ]
+    # One entry per student; every subject of the exam is a key, absent is null.
+    chinese, maths = (str(s.subject_id) for s in exam.exam_subjects.order_by("order"))
+    assert ExamEntry.objects.get(student__student_number="G002").scores == {
+        chinese: None,
+        maths: 99.0,
+    }
+    assert ExamEntry.objects.filter(exam=exam).count() == 3
     assert SchoolClass.objects.filter(school=school, grade=9, number=2).exists()
     assert sorted(Student.objects.values_list("student_number", "name", "school__code")) == [
         ("G001", "刘文静", "S001"),
@@ -170,10 +182,24 @@ def test_an_error_file_commits_nothing_and_keeps_the_previous_results(
     assert ResultUpload.objects.get(pk=result["id"]).errors == result["errors"]
 
 
+def test_scores_are_written_as_json_of_numbers_and_null():
+    frame = pd.DataFrame(
+        {"语文": [95.5, np.nan, 0.0, 0.1 + 0.2], "数学": [120.0, 1e-7, np.nan, 3.0]}
+    )
+    texts = service.scores_json(frame, {"语文": 3, "数学": 14})
+    assert texts[1] == '{"3": null, "14": 1e-07}'
+    assert [json.loads(t) for t in texts] == [
+        {"3": 95.5, "14": 120.0},
+        {"3": None, "14": 1e-7},
+        {"3": 0.0, "14": None},
+        {"3": 0.30000000000000004, "14": 3.0},  # exactly the float, not rounded
+    ]
+
+
 def test_a_dry_run_stores_no_scores(exam, school, class1, principal):
     result = run(exam, CLEAN, user=principal, dry_run=True)
     assert (result["committed"], result["status"], result["rows"]) == (False, "checked", 3)
-    assert Score.objects.count() == 0 and Student.objects.count() == 0
+    assert ExamEntry.objects.count() == 0 and Student.objects.count() == 0
     assert not SchoolClass.objects.filter(number=2).exists()
 
 
@@ -182,10 +208,10 @@ def test_a_failure_midway_leaves_the_previous_results(exam, school, class1, prin
     before = stored(exam)
 
     def broken_insert(*args, **kwargs):
-        assert Score.objects.filter(exam=exam).count() == 0  # the delete has happened
+        assert ExamEntry.objects.filter(exam=exam).count() == 0  # the delete has happened
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_insert_scores", broken_insert)
+    monkeypatch.setattr(service, "_insert_entries", broken_insert)
     with pytest.raises(RuntimeError):
         run(exam, [HEADER, ["G009", "新同学", "九(1)班", 90, 90]], user=principal)
     assert stored(exam) == before
@@ -210,7 +236,7 @@ def test_a_student_registered_at_another_school_is_an_error(
         "该学籍号属于其他学校（河口乡中心学校，赵六）"
     ]
     assert Student.objects.get(student_number="G777").school == other_school
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
 
 
 def test_a_county_file_replaces_each_school_named(exam, school, other_school, staff):
@@ -407,7 +433,7 @@ def test_the_command_exits_1_with_errors(exam, school, tmp_path, capsys):
     assert caught.value.returncode == 1
     out = json.loads(capsys.readouterr().out)
     assert out["errors"][0]["message"] == "分数超出范围（0～120）"
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
 
 
 def test_the_command_needs_a_known_exam_and_school(exam, school, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bureau.models import Role
-from exams.models import Exam, ResultUpload, Score
+from exams.models import Exam, ExamEntry, ResultUpload, Subject
 
 from ..factories import AcademicYearFactory, ClassFactory, ExamFactory, SchoolFactory, UserFactory
 
@@ -32,6 +32,16 @@ BAD = [["学籍号", "姓名", "班级", "语文", "数学"], ["G001", "刘文�
 
 def a_file(rows=CLEAN, name="成绩.xlsx"):
     return SimpleUploadedFile(name, xlsx(rows), content_type=XLSX)
+
+
+def score_cells() -> list[tuple]:
+    """Every stored score as (subject, score), sorted: one per entry and subject."""
+    names = {str(pk): name for pk, name in Subject.objects.values_list("pk", "name")}
+    return sorted(
+        (names[subject_id], score)
+        for scores in ExamEntry.objects.values_list("scores", flat=True)
+        for subject_id, score in scores.items()
+    )
 
 
 @pytest.fixture
@@ -134,11 +144,11 @@ def test_upload_a_dry_run_then_commit(api_for, exam, principal):
         2,
     )
     assert ResultUpload.objects.filter(pk=body["id"]).exists()
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
     response = post_upload(api, file=a_file())
     assert response.status_code == 200
     assert response.json()["committed"] is True
-    assert sorted(Score.objects.values_list("subject__name", "score")) == [
+    assert score_cells() == [
         ("数学", None),
         ("语文", 102.0),
     ]
@@ -175,7 +185,7 @@ def test_staff_upload_for_a_school_or_county_wide(api_for, exam, staff, other_sc
     county[1][1] = "G002"
     response = post_upload(api, file=a_file(county))
     assert response.status_code == 200, response.json()
-    assert sorted(Score.objects.values_list("school__code", flat=True).distinct()) == [
+    assert sorted(ExamEntry.objects.values_list("school__code", flat=True).distinct()) == [
         "S001",
         "S002",
     ]
@@ -242,10 +252,10 @@ def test_the_web_flow_upload_preview_confirm(client_for, exam, principal):
     page = c.get(f"/exams/M1/upload/{token}/")
     assert page.status_code == 200
     assert "确认导入" in page.content.decode()
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
     response = c.post(f"/exams/M1/upload/{token}/", follow=True)
     assert "已导入 1 名学生的成绩，统计正在后台更新" in response.content.decode()
-    assert Score.objects.count() == 2
+    assert ExamEntry.objects.count() == 1 and len(score_cells()) == 2
     # Confirming the same checked upload twice is refused.
     again = c.post(f"/exams/M1/upload/{token}/", follow=True)
     assert "这个文件不能再导入，请重新上传" in again.content.decode()
@@ -258,7 +268,7 @@ def test_a_file_with_errors_shows_every_problem_and_no_confirm(client_for, exam,
     assert "分数超出范围（0～120）" in page and "确认导入" not in page
     # The confirmation cannot be forced for a rejected upload.
     c.post(f"/exams/M1/upload/{token}/")
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
     annotated = c.get(f"/exams/M1/upload/{token}/annotated/")
     assert annotated.status_code == 200 and annotated["Content-Type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(annotated.content))
@@ -272,7 +282,7 @@ def test_the_confirmation_revalidates_the_stored_file(client_for, exam, principa
     response = c.post(f"/exams/M1/upload/{token}/")
     assert response.status_code == 400
     assert "分数超出范围（0～100）" in response.content.decode()
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
 
 
 def test_another_users_preview_is_not_found(client_for, exam, principal, other_principal, staff):
@@ -282,7 +292,7 @@ def test_another_users_preview_is_not_found(client_for, exam, principal, other_p
         assert c.get(f"/exams/M1/upload/{token}/").status_code == 404
         assert c.post(f"/exams/M1/upload/{token}/").status_code == 404
         assert c.get(f"/exams/M1/upload/{token}/annotated/").status_code == 404
-    assert Score.objects.count() == 0
+    assert ExamEntry.objects.count() == 0
     assert client_for(principal).get("/exams/M1/upload/../../etc/").status_code == 404
 
 
