@@ -211,3 +211,26 @@ def assert_can(allowed: bool) -> None:
 
     if not allowed:
         raise PermissionDenied("没有权限执行此操作")
+
+
+AGGREGATES = ("county", "school")
+
+
+def exam_stats_school_ids(user, exam, level: str) -> set[int] | None:
+    """Schools whose rows of an exam's computed statistics at ``level`` (county, school, class,
+    teacher) the user may read; ``None``: every row, the county's included.
+
+    Admins, leaders and staff read everything in every state of the exam. Once the exam is
+    published, everyone else reads the county and every school (aggregates), inspectors every
+    class and teacher too, principals only their own school's classes and teachers. Before
+    publication, inspectors and principals read only the schools whose student rows they may
+    see (a principal: their own school), never the county or other schools."""
+    from exams.models import ExamState
+
+    role = role_of(user)
+    if role in ALL_SEEING:
+        return None
+    published = exam.state == ExamState.PUBLISHED
+    if published and (role == Role.INSPECTOR or (role == Role.PRINCIPAL and level in AGGREGATES)):
+        return None
+    return student_school_ids(user) or set()

@@ -17,6 +17,7 @@ def navigation(request):
         items.append((_("本校"), reverse("schools:detail", args=[user.school.code]), "schools"))
     items.append((_("教师"), reverse("schools:teachers"), "teachers"))
     items.append((_("交流轮岗"), reverse("schools:exchanges"), "exchanges"))
+    items.append((_("考试"), reverse("exams:list"), "exams"))
     if access.is_manager(user):
         items.append((_("名册导入"), reverse("schools:roster_import"), "roster"))
     if access.is_admin(user):

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views_upload
+from . import views, views_upload
 
 app_name = "exams"
 
 urlpatterns = [
+    path("exams/", views.exam_list, name="list"),
+    path("exams/<slug:code>/", views.exam_detail, name="detail"),
+    path("exams/<slug:code>/schools/<str:school_code>/", views.exam_school, name="school"),
     path("exams/<slug:code>/upload/", views_upload.upload, name="upload"),
     path(
         "exams/<slug:code>/upload/template/",

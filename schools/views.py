@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from bureau import access
 from bureau.errors import DomainError
 from bureau.models import AcademicYear
+from exams.selectors_pages import school_trend
 
 from . import selectors
 from .exchanges import (
@@ -72,6 +73,7 @@ def school_detail(request, code):
             "summary": structure_summary(structure, scope=school.name),
             "shortage": shortage,
             "load": STANDARD_WEEKLY_LOAD,
+            "trend": school_trend(school=school),
             "active_nav": "schools",
         },
     )

@@ -1,0 +1,290 @@
+"""The tables of the exam analysis pages, and their export to .xlsx.
+
+A table is a list of columns (key, header, kind) and a list of row dicts as the statistics
+selectors return them (unrounded). The pages round for display (``cells``); the workbooks
+keep the numbers and give them a number format (rates as percentages with one decimal,
+means with two), so that a spreadsheet can go on computing with them.
+
+Every text cell is written as a string cell, never a formula: a school or student named
+``=HYPERLINK(…)``, ``@SUM(1)`` or ``+1`` arrives in the workbook as that text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Characters that XML 1.0 (and so openpyxl) refuses; tab, LF and CR are allowed.
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+TEXT, INT, PCT, MEAN, SCORE, INDEX, VALUE_ADDED = (
+    "text",
+    "int",
+    "pct",
+    "mean",
+    "score",
+    "index",
+    "va",
+)
+NUMBER_FORMATS = {
+    INT: "0",
+    PCT: "0.0%",
+    MEAN: "0.00",
+    SCORE: "General",
+    INDEX: "0.00",
+    VALUE_ADDED: "0.000",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = TEXT
+
+
+def _c(key: str, header: str, kind: str = TEXT) -> Column:
+    return Column(key, gettext_lazy(header), kind)
+
+
+RATES = [
+    _c("excellent_rate", "优秀率", PCT),
+    _c("good_rate", "良好率", PCT),
+    _c("pass_rate", "及格率", PCT),
+    _c("low_rate", "低分率", PCT),
+]
+SCORES = [_c("max", "最高分", SCORE), _c("min", "最低分", SCORE)]
+
+COLUMNS: dict[str, list[Column]] = {
+    "overview": [
+        _c("subject_label", "学科"),
+        _c("enrolled", "应考", INT),
+        _c("sat", "实考", INT),
+        _c("mean", "平均分", MEAN),
+        _c("mean_rate", "得分率", PCT),
+        *RATES,
+        *SCORES,
+        _c("std", "标准差", MEAN),
+    ],
+    "schools": [
+        _c("rank", "名次", INT),
+        _c("school_code", "学校代码"),
+        _c("school_name", "学校"),
+        _c("enrolled", "应考", INT),
+        _c("sat", "实考", INT),
+        _c("participation", "参考率", PCT),
+        _c("mean", "平均分", MEAN),
+        _c("mean_rate", "得分率", PCT),
+        *RATES,
+        _c("over_mean_rate", "超均率", PCT),
+        _c("composite", "综合指数", INDEX),
+        *SCORES,
+    ],
+    "classes": [
+        _c("rank", "名次", INT),
+        _c("school_name", "学校"),
+        _c("class_name", "班级"),
+        _c("sat", "实考", INT),
+        _c("mean", "平均分", MEAN),
+        _c("mean_rate", "得分率", PCT),
+        *RATES,
+        _c("over_mean_rate", "超均率", PCT),
+        _c("composite", "综合指数", INDEX),
+    ],
+    "teachers": [
+        _c("rank", "名次", INT),
+        _c("teacher_name", "教师"),
+        _c("teacher", "工号"),
+        _c("school_name", "学校"),
+        _c("sat", "实考", INT),
+        _c("mean", "平均分", MEAN),
+        *RATES,
+        _c("over_mean_rate", "超均率", PCT),
+        _c("composite", "综合指数", INDEX),
+    ],
+    "value_added": [
+        _c("school_code", "学校代码"),
+        _c("school_name", "学校"),
+        _c("matched", "匹配人数", INT),
+        _c("value_added", "增值", VALUE_ADDED),
+        _c("sample_label", "样本"),
+    ],
+    "bands": [
+        _c("label", "分数段"),
+        _c("range", "分数范围"),
+        _c("count", "人数", INT),
+        _c("share", "占比", PCT),
+    ],
+    "gaps": [
+        _c("stage_label", "学段"),
+        _c("schools", "学校数", INT),
+        _c("max_gap", "最大距", MEAN),
+        _c("highest_name", "均分最高学校"),
+        _c("highest_mean", "最高均分", MEAN),
+        _c("lowest_name", "均分最低学校"),
+        _c("lowest_mean", "最低均分", MEAN),
+    ],
+}
+TABLE_TITLES = {
+    "overview": gettext_lazy("全县概况"),
+    "schools": gettext_lazy("学校"),
+    "classes": gettext_lazy("班级"),
+    "teachers": gettext_lazy("教师"),
+    "value_added": gettext_lazy("增值评价"),
+    "bands": gettext_lazy("分数段"),
+    "gaps": gettext_lazy("最大距"),
+    "students": gettext_lazy("学生成绩"),
+}
+EXAM_TABLES = ("overview", "schools", "classes", "teachers", "value_added", "bands", "gaps")
+SCHOOL_TABLES = ("classes", "teachers", "students")
+
+
+def student_columns(subjects: list[str]) -> list[Column]:
+    """The drill-down's student list: one column per subject, then the total and the ranks
+    (internal: shown to the school and the bureau only, DESIGN "Privacy of minors")."""
+    return [
+        _c("student_number", "学籍号"),
+        _c("name", "姓名"),
+        _c("class_name", "班级"),
+        *[Column(f"score:{s}", s, SCORE) for s in subjects],
+        _c("total", "总分", SCORE),
+        _c("county_rank", "全县名次", INT),
+        _c("school_rank", "校内名次", INT),
+    ]
+
+
+def value_of(row: dict, key: str):
+    if key.startswith("score:"):
+        return (row.get("scores") or {}).get(key[6:])
+    return row.get(key)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# --- display -------------------------------------------------------------------------------
+
+
+def display(value, kind: str) -> str:
+    if _missing(value):
+        return "—"
+    if kind == PCT:
+        return f"{float(value) * 100:.1f}%"
+    if kind in (MEAN, INDEX):
+        return f"{float(value):.2f}"
+    if kind == VALUE_ADDED:
+        return f"{float(value):+.3f}"
+    if kind == SCORE:
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    if kind == INT:
+        return str(int(value))
+    return str(value)
+
+
+def cells(rows: list[dict], columns: list[Column]) -> list[list[dict]]:
+    """Rows as the page shows them: each cell's text, the value the sort uses (a number, or
+    the text; empty when missing, which sorts last) and whether it is numeric."""
+    out = []
+    for row in rows:
+        line = []
+        for col in columns:
+            value = value_of(row, col.key)
+            numeric = col.kind != TEXT
+            if _missing(value):
+                sort = ""
+            elif numeric:
+                sort = repr(float(value))
+            else:
+                sort = str(value)
+            line.append({"text": display(value, col.kind), "sort": sort, "num": numeric})
+        out.append(line)
+    return out
+
+
+# --- workbook ------------------------------------------------------------------------------
+
+
+def safe_text(value) -> str:
+    return ILLEGAL_XML.sub("", str(value))
+
+
+def workbook(sheets: list[tuple[str, list[Column], list[dict]]]) -> bytes:
+    """One sheet per (title, columns, rows): a bold header row, numbers with their formats,
+    text always as string cells."""
+    book = Workbook()
+    book.remove(book.active)
+    header_fill = PatternFill("solid", fgColor="F0F4F8")
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title=safe_text(title)[:31] or "Sheet")
+        for j, col in enumerate(columns, start=1):
+            cell = sheet.cell(row=1, column=j)
+            _set_text(cell, str(col.header))
+            cell.font = Font(bold=True)
+            cell.fill = header_fill
+            cell.alignment = Alignment(horizontal="center")
+        for i, row in enumerate(rows, start=2):
+            for j, col in enumerate(columns, start=1):
+                value = value_of(row, col.key)
+                cell = sheet.cell(row=i, column=j)
+                if _missing(value):
+                    continue
+                if col.kind == TEXT:
+                    _set_text(cell, str(value))
+                else:
+                    cell.value = float(value) if col.kind != INT else int(value)
+                    cell.number_format = NUMBER_FORMATS[col.kind]
+        for j, col in enumerate(columns, start=1):
+            width = max([len(str(col.header))] + [_width(value_of(r, col.key)) for r in rows])
+            sheet.column_dimensions[get_column_letter(j)].width = min(40, 2 * width + 4)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _width(value) -> int:
+    return 0 if _missing(value) else min(len(str(value)), 20)
+
+
+def _set_text(cell, text: str) -> None:
+    # Assigning a str starting with "=" makes openpyxl store a formula; the explicit type
+    # keeps every user-sourced text (and any other) a plain string cell.
+    cell.value = safe_text(text)
+    cell.data_type = "s"
+
+
+def attachment(content: bytes, filename: str, ascii_name: str = "") -> HttpResponse:
+    """An .xlsx download: an ASCII ``filename`` for old clients (``ascii_name``, or the
+    name with everything else dropped) and the UTF-8 one as ``filename*`` (RFC 5987/6266)."""
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name or filename)
+    ascii_name = re.sub(r"-{2,}", "-", ascii_name).strip("-.") or "export"
+    if not ascii_name.endswith(".xlsx"):
+        ascii_name += ".xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def export_response(
+    *, title: str, columns: list[Column], rows: list[dict], filename: str, ascii_name: str
+) -> HttpResponse:
+    return attachment(workbook([(title, columns, rows)]), filename, ascii_name)
+
+
+def sample_label(row: dict) -> str:
+    return _("样本不足") if row.get("small_sample") else ""

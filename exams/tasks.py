@@ -1,0 +1,24 @@
+"""Background jobs of exams: thin, take ids, call one service, safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .models import Exam, StatsStatus
+from .services.stats import stats_compute
+
+
+@shared_task(
+    name="exams.tasks.compute_exam_stats",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=3,
+)
+def compute_exam_stats(exam_id: int) -> bool:
+    """Recomputes an exam's statistics (``stats_compute``); retried only when the database
+    was briefly unreachable. Answers False when the exam no longer exists."""
+    if not Exam.objects.filter(pk=exam_id).update(stats_status=StatsStatus.RUNNING):
+        return False
+    stats_compute(exam_id=exam_id)
+    return True
