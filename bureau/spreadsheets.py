@@ -12,14 +12,22 @@ Every importer (roster, exam results) goes through here:
 4. problems are ``Problem`` records (sheet, Excel row, column header, value, message), and
    ``annotate_workbook`` returns the workbook with each problem cell highlighted.
 
+A formula cell of an .xlsx reads as its cached value. One saved without a cached value
+(as scripts that write workbooks do) would read as blank, i.e. as an absent student: the
+reader finds those cells in the sheet XML (``uncomputed_formulas``) and puts an
+``UncomputedFormula`` (the formula text) in their place, which every ``clean_*`` refuses with
+its own message.
+
 Pure: no ORM. Django is only used for translations and for the upload cap setting.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -40,6 +48,8 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 MAX_ROWS = 200_000
+# Formula cells without a cached value that are located one by one; more refuse the file.
+MAX_UNCOMPUTED_FORMULAS = 100_000
 MAX_COLUMNS = 200
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Above this uncompressed size the annotated copy is rebuilt in streaming mode rather than
@@ -269,14 +279,17 @@ def read_sheets(
     """Every worksheet (or those whose normalised name is among ``sheet_names``), in workbook
     order, keyed by its name as written. ``rows[i]`` is Excel row ``i + 1`` and ``row[j]``
     column ``j + 1``; blank cells are ``None``; formulas give their cached value; trailing
-    blank rows and columns are dropped. A .csv reads as one sheet named ``Sheet1``."""
+    blank rows and columns are dropped; a formula without a cached value is an
+    ``UncomputedFormula``. A .csv reads as one sheet named ``Sheet1``."""
     wanted = None if sheet_names is None else {normalize_header(n) for n in sheet_names}
     if kind == "csv":
         sheets = {CSV_SHEET_NAME: _read_csv(data, max_rows=max_rows, max_cols=max_cols)}
     elif kind in ("xlsx", "xls"):
+        formulas = {}
         if kind == "xlsx":
             guard_xlsx(data)
-        sheets = _read_excel(data, wanted, max_rows=max_rows, max_cols=max_cols)
+            formulas = uncomputed_formulas(data, wanted)
+        sheets = _read_excel(data, wanted, formulas, max_rows=max_rows, max_cols=max_cols)
     else:
         raise SpreadsheetError(_("只能上传 .xlsx、.xls 或 .csv 文件"))
     if wanted is not None:
@@ -292,7 +305,9 @@ def _too_many(sheet: str, what: str, cap: int) -> SpreadsheetError:
     return SpreadsheetError(msg % {"sheet": sheet, "cap": cap})
 
 
-def _read_excel(data: bytes, wanted, *, max_rows: int, max_cols: int) -> dict[str, Rows]:
+def _read_excel(
+    data: bytes, wanted, formulas=None, *, max_rows: int, max_cols: int
+) -> dict[str, Rows]:
     import pandas as pd
     from python_calamine import PasswordError
 
@@ -307,7 +322,10 @@ def _read_excel(data: bytes, wanted, *, max_rows: int, max_cols: int) -> dict[st
                 )
                 if len(frame) > max_rows:
                     raise _too_many(name, "rows", max_rows)
-                rows = _trim([[_plain(v) for v in row] for row in frame.itertuples(index=False)])
+                rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False)]
+                if formulas and name in formulas:
+                    _place_formulas(name, rows, formulas[name], max_rows=max_rows)
+                rows = _trim(rows)
                 if rows and max(len(r) for r in rows) > max_cols:
                     raise _too_many(name, "cols", max_cols)
                 result[name] = rows
@@ -363,6 +381,262 @@ def _trim(rows: Rows) -> Rows:
                 width = max(width, j + 1)
                 break
     return [list(row[:width]) + [None] * (width - len(row)) for row in rows]
+
+
+# --- formulas without a cached value -------------------------------------------------------
+
+
+class UncomputedFormula(str):
+    """A formula cell saved without its computed value, read as its formula text
+    ("=SUM(B2:B9)"): never blank, refused by every cleaner (``formula_message``)."""
+
+    __slots__ = ()
+
+
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_FORMULA_TAG = re.compile(rb"<(" + _PREFIX + rb")f[\s>/]")
+_F_ELEMENT = re.compile(rb"<(" + _PREFIX + rb")f(?:\s[^>]*?)?(?:/>|>(.*?)</\1f>)", re.S)
+_V_ELEMENT = re.compile(rb"<(" + _PREFIX + rb")v(?:\s[^>]*?)?(?:/>|>(.*?)</\1v>)", re.S)
+_ROW_END = re.compile(rb"</" + _PREFIX + rb"row>")
+_SHEETDATA_END = re.compile(rb"</" + _PREFIX + rb"sheetData>")
+_ATTR_R = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3}[0-9]+)[\"']")
+_ATTR_T = re.compile(rb"\st\s*=\s*[\"']([^\"']*)[\"']")
+_TAG_FOLLOWERS = frozenset((b" ", b"\t", b"\r", b"\n", b">", b"/"))
+_SCAN_MAX_PENDING = 16 * 1024 * 1024
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def _worksheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member holding its XML, from the workbook and its relations."""
+    from defusedxml.ElementTree import fromstring
+
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    targets = {}
+    for rel in fromstring(zf.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True):
+        target = rel.get("Target") or ""
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = posixpath.normpath(target)
+    members = {}
+    for element in fromstring(zf.read("xl/workbook.xml"), forbid_dtd=True).iter():
+        if _local(element.tag) == "sheet":
+            member = targets.get(element.get(f"{{{_RELS_NS}}}id"))
+            if member in names:
+                members[element.get("name") or ""] = member
+    return members
+
+
+def _cell_start(buf: bytes, prefix: bytes, before: int) -> int:
+    """Where the ``<c …>`` element holding a position starts (-1: not found)."""
+    tag = b"<" + prefix + b"c"
+    at = buf.rfind(tag, 0, before)
+    while at >= 0 and buf[at + len(tag) : at + len(tag) + 1] not in _TAG_FOLLOWERS:
+        at = buf.rfind(tag, 0, at)
+    return at
+
+
+def _last_row_end(buf: bytes) -> int:
+    """The position just after the last ``</row>`` of the buffer (-1: none)."""
+    at = buf.rfind(b"row>")
+    while at >= 0:
+        start = buf.rfind(b"</", 0, at)
+        if start >= 0 and _ROW_END.fullmatch(buf, start, at + 4):
+            return at + 4
+        at = buf.rfind(b"row>", 0, at)
+    return -1
+
+
+def _formula_cell(cell: bytes) -> tuple[int, int, str] | None | bool:
+    """A cell element holding a formula → (row, column, formula text) when it has no cached
+    value, None when it has one, False when it carries no reference (``r="D3"``)."""
+    tag_end = cell.find(b">")
+    attrs, body = cell[:tag_end], cell[tag_end + 1 :]
+    ref = _ATTR_R.search(attrs)
+    if not ref:
+        return False
+    cached = _V_ELEMENT.search(body)
+    value = (cached.group(2) or b"").strip() if cached else b""
+    kind = _ATTR_T.search(attrs)
+    if cached and (value or (kind and kind.group(1) == b"str")):
+        # A formula of text type that gave "" keeps an empty <v>: that is a value.
+        return None
+    formula = _F_ELEMENT.search(body)
+    text = html.unescape((formula.group(2) or b"").decode("utf-8", "replace")).strip()
+    letters, digits = _CELL_REF.fullmatch(ref.group(1).decode()).groups()
+    return int(digits), _column_index(letters), (f"={text[:100]}" if text else "=…")
+
+
+def _scan_sheet(zf: zipfile.ZipFile, member: str, found: list, limit: int) -> bool:
+    """Appends (row, column, formula text) of each formula cell of a worksheet part saved
+    without a cached value. Streams the XML chunk by chunk and looks only at complete rows
+    around each ``<f>`` tag (a fast byte scan; memory bounded by the chunk and one row).
+    Returns False when that is not enough (a formula cell without its reference, a row
+    larger than the bound): the part is then parsed as XML (``_scan_sheet_xml``)."""
+    pending = b""
+    first = True
+    with zf.open(member) as stream:
+        while True:
+            chunk = stream.read(_SCAN_CHUNK)
+            if first and _DOCTYPE.search(chunk):
+                raise SpreadsheetError(_("文件已损坏，无法读取"))
+            first = False
+            buf = pending + chunk
+            data_end = _SHEETDATA_END.search(buf) if b"sheetData>" in buf else None
+            if data_end:
+                cut = data_end.start()
+            elif not chunk:
+                cut = len(buf)
+            else:
+                cut = _last_row_end(buf)
+                if cut < 0:
+                    if len(buf) > _SCAN_MAX_PENDING:
+                        return False
+                    pending = buf
+                    continue
+            hinted = b"<f" in buf or b":f" in buf  # a quick test before the regex
+            for match in _FORMULA_TAG.finditer(buf, 0, cut) if hinted else ():
+                prefix = match.group(1)
+                start = _cell_start(buf, prefix, match.start())
+                end = buf.find(b"</" + prefix + b"c>", match.start(), cut)
+                if start < 0 or end < 0:
+                    return False
+                cell = _formula_cell(buf[start:end])
+                if cell is False:
+                    return False
+                if cell is not None:
+                    found.append(cell)
+                    if len(found) > limit:
+                        return True
+            if data_end or not chunk:
+                return True
+            pending = buf[cut:]
+
+
+def _scan_sheet_xml(zf, member: str, found: list, limit: int) -> None:
+    """Appends (row, column, formula text) of each formula cell of the part without a cached
+    value. Streams the XML: each row is dropped once read, so memory stays bounded."""
+    from defusedxml.ElementTree import iterparse
+
+    depth = 0
+    parents: list = []
+    row_number = 0
+    column = 0
+    with zf.open(member) as stream:
+        for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+            name = _local(element.tag)
+            if event == "start":
+                depth += 1
+                parents.append(element)
+                if name == "row":
+                    r = element.get("r")
+                    row_number = int(r) if r and r.isdigit() else row_number + 1
+                    column = 0
+                continue
+            depth -= 1
+            parents.pop()
+            if name == "c":
+                ref = _CELL_REF.fullmatch(element.get("r") or "")
+                column = _column_index(ref.group(1)) if ref else column + 1
+                row = int(ref.group(2)) if ref else row_number
+                formula = cached = None
+                for child in element:
+                    child_name = _local(child.tag)
+                    if child_name == "f":
+                        formula = child
+                    elif child_name == "v":
+                        cached = child
+                # A formula of text type that gave "" keeps an empty <v>: that is a value.
+                missing = cached is None or (
+                    not (cached.text or "").strip() and element.get("t") != "str"
+                )
+                if formula is not None and missing:
+                    text = (formula.text or "").strip()
+                    found.append((row, column, f"={text[:100]}" if text else "=…"))
+                    if len(found) > limit:
+                        return
+            elif name == "row" or depth == 1:
+                element.clear()
+                if parents:
+                    parents[-1].remove(element)
+
+
+def uncomputed_formulas(
+    data: bytes, wanted: set[str] | None = None, *, limit: int = MAX_UNCOMPUTED_FORMULAS
+) -> dict[str, list[tuple[int, int, str]]]:
+    """The formula cells of an .xlsx (already through ``guard_xlsx``) saved without a cached
+    value: sheet name → [(Excel row, column number, formula text)]. Only sheets holding a
+    ``<f>`` element at all are parsed. More than ``limit`` cells refuse the file, naming the
+    first ten."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for sheet, member in _worksheet_members(zf).items():
+                if wanted is not None and normalize_header(sheet) not in wanted:
+                    continue
+                cells: list[tuple[int, int, str]] = []
+                if not _scan_sheet(zf, member, cells, limit - total):
+                    cells = []
+                    _scan_sheet_xml(zf, member, cells, limit - total)
+                if cells:
+                    found[sheet] = cells
+                    total += len(cells)
+                if total > limit:
+                    break
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # a damaged part: XML errors, bad zip members
+        raise SpreadsheetError(_("文件已损坏，无法读取")) from exc
+    if total > limit:
+        named = [
+            f"{sheet}!{column_letter(c)}{r}" for sheet, cells in found.items() for r, c, _f in cells
+        ][:10]
+        raise SpreadsheetError(
+            _(
+                "文件中有 %(n)d 个以上没有计算结果的公式单元格（%(cells)s 等），请在 Excel 中重新计算并保存，或粘贴为数值"
+            )
+            % {"n": limit, "cells": "、".join(named)}
+        )
+    return found
+
+
+def _place_formulas(
+    name: str, rows: Rows, cells: list[tuple[int, int, str]], *, max_rows: int
+) -> None:
+    """Puts each uncomputed formula in its place (calamine read those cells as blank)."""
+    for row, column, text in cells:
+        if row > max_rows:
+            raise _too_many(name, "rows", max_rows)
+        while len(rows) < row:
+            rows.append([])
+        cells_of_row = rows[row - 1]
+        if len(cells_of_row) < column:
+            cells_of_row.extend([None] * (column - len(cells_of_row)))
+        cells_of_row[column - 1] = UncomputedFormula(text)
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -450,7 +724,10 @@ def _formula_text(cell: Any) -> bool:
     return isinstance(cell, str) and unicodedata.normalize("NFKC", cell).strip().startswith("=")
 
 
-def _formula_message() -> str:
+def formula_message(cell: Any = None) -> str:
+    """Why a cell starting with "=" is refused: formula text, or a formula without a value."""
+    if isinstance(cell, UncomputedFormula):
+        return _("单元格是没有计算结果的公式，请在 Excel 中重新计算并保存，或粘贴为数值")
     return _("单元格是公式文本，请复制后“选择性粘贴为数值”")
 
 
@@ -459,7 +736,7 @@ def clean_text(cell: Any) -> Cleaned:
     if is_blank(cell):
         return None, None
     if _formula_text(cell):
-        return None, _formula_message()
+        return None, formula_message(cell)
     if isinstance(cell, bool):
         return ("是" if cell else "否"), None
     if isinstance(cell, float) and cell.is_integer():
@@ -483,7 +760,7 @@ def clean_number(cell: Any) -> Cleaned:
     if is_blank(cell):
         return None, None
     if _formula_text(cell):
-        return None, _formula_message()
+        return None, formula_message(cell)
     invalid = _("不是有效的数字")
     if isinstance(cell, bool):
         return None, invalid
@@ -512,7 +789,7 @@ def clean_number(cell: Any) -> Cleaned:
 def clean_int(cell: Any) -> Cleaned:
     """A whole number (7, 7.0, "７"); blank → None; 7.5 → "不是整数"."""
     if _formula_text(cell):
-        return None, _formula_message()
+        return None, formula_message(cell)
     value, problem = clean_number(cell)
     if problem:
         return None, _("不是有效的整数")
@@ -530,7 +807,7 @@ def clean_bool(cell: Any) -> Cleaned:
     if is_blank(cell):
         return None, None
     if _formula_text(cell):
-        return None, _formula_message()
+        return None, formula_message(cell)
     if isinstance(cell, bool):
         return cell, None
     if isinstance(cell, int | float) and cell in (0, 1):
@@ -562,7 +839,7 @@ def clean_choice(cell: Any, choices: dict[str, str], *, what: str = "") -> Clean
     if is_blank(cell):
         return None, None
     if _formula_text(cell):
-        return None, _formula_message()
+        return None, formula_message(cell)
     key = choice_key(display_value(cell))
     for label, code in choices.items():
         if choice_key(label) == key:

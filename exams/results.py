@@ -36,6 +36,7 @@ from bureau.spreadsheets import (
     display_value,
     error,
     find_header_row,
+    formula_message,
     is_absent_marker,
     is_blank,
     map_columns,
@@ -511,7 +512,7 @@ def parse_class(cell: Any, grade: int) -> tuple[int | None, str | None]:
     if is_blank(cell):
         return None, _("缺少班级")
     if isinstance(cell, str) and normalize_header(cell).startswith("="):
-        return None, _("单元格是公式文本，请复制后“选择性粘贴为数值”")
+        return None, formula_message(cell)
     if isinstance(cell, bool):
         return None, _unknown_class()
     text = normalize_header(display_value(cell))

@@ -52,6 +52,19 @@ def _accepts_uploads(exam, user) -> bool:
     return exam.state == ExamState.OPEN
 
 
+def _recent_uploads(exam, user, count: int = 10) -> list[ResultUpload]:
+    """The user's latest uploads for the exam, one line per file: a confirmation records a
+    new upload of the same stored file, which supersedes its check."""
+    latest: dict[str, ResultUpload] = {}
+    for up in (
+        ResultUpload.objects.filter(exam=exam, uploaded_by=user)
+        .select_related("school")
+        .order_by("-uploaded_at", "-pk")[: count * 2]
+    ):
+        latest.setdefault(up.stored_name, up)
+    return list(latest.values())[:count]
+
+
 def _form(request, exam, *, error: str | None = None, status: int = 200):
     user = request.user
     context = {
@@ -66,9 +79,7 @@ def _form(request, exam, *, error: str | None = None, status: int = 200):
         ),
         "accepts": _accepts_uploads(exam, user),
         "upload_error": error,
-        "recent": ResultUpload.objects.filter(exam=exam, uploaded_by=user)
-        .select_related("school")
-        .order_by("-uploaded_at")[:10],
+        "recent": _recent_uploads(exam, user),
     }
     return render(request, "exams/upload.html", context, status=status)
 

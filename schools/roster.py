@@ -20,6 +20,7 @@ from bureau.spreadsheets import (
     Column,
     Problem,
     Rows,
+    UncomputedFormula,
     clean_bool,
     clean_choice,
     clean_code,
@@ -27,6 +28,7 @@ from bureau.spreadsheets import (
     clean_text,
     error,
     find_header_row,
+    formula_message,
     is_blank,
     map_columns,
     normalize_header,
@@ -415,6 +417,8 @@ def clean_class_number(cell: Any) -> tuple[int | None, str | None]:
 def clean_birth_year(cell: Any) -> tuple[int | None, str | None]:
     if is_blank(cell):
         return None, None
+    if isinstance(cell, UncomputedFormula):
+        return None, formula_message(cell)
     year, message = clean_int(cell)
     if message or not 1940 <= year <= date.today().year - 16:
         return None, _("不是有效的出生年份")
