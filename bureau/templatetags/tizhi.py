@@ -14,3 +14,14 @@ def pct(value, digits: int = 1) -> str:
 @register.filter(name="mask_name")
 def mask_name_filter(value) -> str:
     return mask_name(value)
+
+
+@register.filter
+def grade_name(value) -> str:
+    """9 → 九年级, 10 → 高一."""
+    from schools.models import GRADE_NAMES
+
+    try:
+        return GRADE_NAMES.get(int(value), str(value))
+    except (TypeError, ValueError):
+        return str(value)

@@ -113,7 +113,7 @@ def test_navigation_has_exams_for_every_role(client_for, request, exam, role):
 def test_list_shows_state_stats_and_progress_for_managers(client_for, staff, principal, exam):
     SchoolFactory(code="S003", name="未上传中学")  # a third junior school without results
     page = client_for(staff).get("/exams/").content.decode()
-    assert "已发布" in page and "统计已更新 于" in page
+    assert "已发布" in page and "统计更新于" in page
     assert 'href="/exams/P1/progress/">2 / 3</a>' in page
     own = client_for(principal).get("/exams/").content.decode()
     assert "2 / 3" not in own and "已上传学校" not in own
