@@ -8,6 +8,7 @@ analysis pages is also a workbook: the same URL with ``?export=xlsx&table=<name>
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -131,10 +133,14 @@ def _table(request, key, rows, *, columns=None, link=None, own_school=None, empt
     body = []
     for row, line in zip(rows, exports.cells(rows, columns), strict=True):
         for col, cell in zip(columns, line, strict=True):
-            if col.key == "school_name" and link:
-                cell["url"] = link(row)
-            if col.key == "sample_label" and cell["text"] != "—":
-                cell["badge"] = "amber"
+            # Every cell has both keys: a key the template looks up and does not find costs
+            # an exception and a dir() each, a third of the time of a county's class table.
+            cell["url"] = link(row) if col.key == "school_name" and link else None
+            cell["badge"] = "amber" if col.key == "sample_label" and cell["text"] != "—" else None
+            # Escaped here exactly as the template would (``django.utils.html.escape``), which
+            # then passes them through: a tenth of the time of a county's tables.
+            cell["text"] = SafeString(html_escape(cell["text"]))
+            cell["sort"] = SafeString(html_escape(cell["sort"]))
         body.append({"cells": line, "own": own_school and row.get("school_code") == own_school})
     return {
         "key": key,

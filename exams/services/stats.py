@@ -54,6 +54,9 @@ STUDENT_COLUMNS = [
     "subject_ranks",
 ]
 JSON_COLUMNS = {"bands", "subject_ranks"}
+# One encoder for every row: json.dumps with an option builds a new one per call (a third of
+# the time of encoding a county's 60,000 rank dicts).
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def stats_request(*, exam: Exam) -> None:
@@ -237,5 +240,5 @@ def _insert(model, columns: list[str], rows: list[tuple]) -> None:
             if json_at:
                 row = list(row)
                 for i in json_at:
-                    row[i] = json.dumps(row[i], ensure_ascii=False)
+                    row[i] = _json(row[i])
             copy.write_row(row)
