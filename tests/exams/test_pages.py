@@ -391,3 +391,11 @@ def test_school_profile_shows_the_trend_of_published_exams(client_for, principal
 def test_school_profile_without_results(client_for, staff, school):
     response = client_for(staff).get("/schools/S001/")
     assert response.context["trend"] == [] and "暂无已发布的考试成绩" in response.content.decode()
+
+
+def test_names_are_escaped_in_the_tables(client_for, staff, exam, school):
+    school.name = '<img src=x onerror="alert(1)">中学'
+    school.save()
+    page = client_for(staff).get("/exams/P1/").content.decode()
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;中学" in page
