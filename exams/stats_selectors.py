@@ -28,25 +28,7 @@ from .models import TOTAL, Exam, ExamSubject, Level, StudentResult, UnitStat
 from .results import parse_class
 from .selectors import entries_frame
 
-STAT_FIELDS = [
-    "enrolled",
-    "sat",
-    "absent",
-    "participation",
-    "mean",
-    "mean_rate",
-    "median",
-    "max",
-    "min",
-    "std",
-    "excellent_rate",
-    "good_rate",
-    "pass_rate",
-    "low_rate",
-    "over_mean_rate",
-    "composite",
-    "rank",
-]
+STAT_FIELDS = [c for c in statistics.STAT_COLUMNS if c != "subject"]
 VALUE_ADDED_FIELDS = ["value_added", "matched", "small_sample"]
 
 

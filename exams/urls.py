@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_upload
+from . import views, views_manage, views_upload
 
 app_name = "exams"
 
 urlpatterns = [
     path("exams/", views.exam_list, name="list"),
+    path("exams/new/", views_manage.exam_new, name="new"),
     path("exams/<slug:code>/", views.exam_detail, name="detail"),
     path("exams/<slug:code>/schools/<str:school_code>/", views.exam_school, name="school"),
     path("exams/<slug:code>/upload/", views_upload.upload, name="upload"),
@@ -25,4 +26,7 @@ urlpatterns = [
         name="upload_annotated",
     ),
     path("exams/<slug:code>/progress/", views_upload.progress, name="progress"),
+    path("exams/<slug:code>/edit/", views_manage.exam_edit, name="edit"),
+    path("exams/<slug:code>/state/", views_manage.exam_state, name="state"),
+    path("exams/<slug:code>/recompute/", views_manage.exam_recompute, name="recompute"),
 ]

@@ -10,9 +10,22 @@ from django.db import transaction
 from bureau.errors import DomainError
 from bureau.models import AcademicYear, Term
 
-from ..models import DEFAULT_WEIGHTS, Exam, ExamState, ExamSubject, RateBase, Subject
+from ..models import (
+    DEFAULT_WEIGHTS,
+    Exam,
+    ExamEntry,
+    ExamKind,
+    ExamState,
+    ExamSubject,
+    RateBase,
+    Subject,
+)
 
 LINE_FIELDS = {"excellent": "excellent", "good": "good", "pass": "pass_line", "low": "low"}
+LINE_LABELS = {"excellent": "优秀", "good": "良好", "pass": "及格", "low": "低分"}
+LINE_DEFAULTS = {"excellent": 0.85, "good": 0.75, "pass": 0.6, "low": 0.4}
+# Paths under /exams/ that an exam code would shadow.
+RESERVED_CODES = {"new"}
 STATE_FLOW = {
     ExamState.DRAFT: {ExamState.OPEN},
     ExamState.OPEN: {ExamState.CLOSED, ExamState.DRAFT},
@@ -55,11 +68,8 @@ def _check_subjects(subjects: list[SubjectLine]) -> None:
             if key not in LINE_FIELDS:
                 raise DomainError(f"{s.subject}：未知的分数线“{key}”")
             if not 0 < float(value) <= 1:
-                raise DomainError(f"{s.subject} 的{key}线必须是 0 到 1 之间的比例")
-        lines = {
-            k: float(s.lines.get(k, d))
-            for k, d in (("excellent", 0.85), ("good", 0.75), ("pass", 0.6), ("low", 0.4))
-        }
+                raise DomainError(f"{s.subject} 的{LINE_LABELS[key]}线必须是 0 到 1 之间的比例")
+        lines = {k: float(s.lines.get(k, d)) for k, d in LINE_DEFAULTS.items()}
         if not lines["excellent"] >= lines["good"] >= lines["pass"] >= lines["low"]:
             raise DomainError(f"{s.subject}：分数线须满足 优秀 ≥ 良好 ≥ 及格 ≥ 低分")
 
@@ -80,13 +90,9 @@ def exam_create(
 ) -> Exam:
     if Exam.objects.filter(code=code).exists():
         raise DomainError(f"考试代码“{code}”已存在")
-    if rate_base not in RateBase.values:
-        raise DomainError("比率分母只能是 sat（实考）或 enrolled（应考）")
-    if not 1 <= int(grade) <= 12:
-        raise DomainError("年级必须在 1 到 12 之间")
-    year = AcademicYear.for_date(date)
-    if year is None:
-        raise DomainError(f"{date:%Y-%m-%d} 不在任何已设置的学年内，请先在系统管理中设置学年")
+    if code in RESERVED_CODES:
+        raise DomainError(f"“{code}”不能用作考试代码")
+    year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
     _check_subjects(subjects)
     exam = Exam.objects.create(
         code=code,
@@ -103,6 +109,83 @@ def exam_create(
     )
     _store_subjects(exam, subjects)
     return exam
+
+
+def _check_fields(*, kind: str, grade: int, date: datetime.date, rate_base: str) -> AcademicYear:
+    """Checks the exam's own fields; answers the academic year of its date."""
+    if kind not in ExamKind.values:
+        raise DomainError(f"未知的考试类型“{kind}”")
+    if rate_base not in RateBase.values:
+        raise DomainError("比率分母只能是 sat（实考）或 enrolled（应考）")
+    if not 1 <= int(grade) <= 12:
+        raise DomainError("年级必须在 1 到 12 之间")
+    year = AcademicYear.for_date(date)
+    if year is None:
+        raise DomainError(f"{date:%Y-%m-%d} 不在任何已设置的学年内，请先在系统管理中设置学年")
+    return year
+
+
+@transaction.atomic
+def exam_update(
+    *,
+    exam: Exam,
+    name: str,
+    kind: str,
+    grade: int,
+    date: datetime.date,
+    subjects: list[SubjectLine],
+    rate_base: str = RateBase.SAT,
+    weights: dict | None = None,
+    baseline: Exam | None = None,
+) -> Exam:
+    """Changes a draft exam: its fields, weights, baseline, and its subjects with their lines
+    (the exam's subjects are replaced by ``subjects``). The code stays. Only drafts: once an
+    exam is open, published numbers would change silently. When the exam already has results
+    (uploaded while open, then sent back to draft), its statistics are recomputed."""
+    locked = Exam.objects.select_for_update().get(pk=exam.pk)
+    if locked.state != ExamState.DRAFT:
+        raise DomainError(f"考试已是“{ExamState(locked.state).label}”状态，不能修改；请先退回草稿")
+    year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
+    _check_subjects(subjects)
+    if baseline is not None and baseline.pk == exam.pk:
+        raise DomainError("基线考试不能是本次考试")
+    has_results = ExamEntry.objects.filter(exam=exam).exists()
+    if has_results:
+        _check_full_marks(exam, subjects)
+    exam.name = name
+    exam.kind = kind
+    exam.grade = grade
+    exam.date = date
+    exam.academic_year = year
+    exam.term = Term.objects.filter(year=year, start__lte=date, end__gte=date).first()
+    exam.rate_base = rate_base
+    exam.weights = _check_weights(weights)
+    exam.baseline = baseline
+    exam.save()
+    ExamSubject.objects.filter(exam=exam).delete()
+    _store_subjects(exam, subjects)
+    if has_results:
+        from .stats import stats_request
+
+        stats_request(exam=exam)
+    return exam
+
+
+def _check_full_marks(exam: Exam, subjects: list[SubjectLine]) -> None:
+    """Stored scores must stay within the (new) full marks of their subject."""
+    ids = dict(
+        Subject.objects.filter(name__in=[s.subject for s in subjects]).values_list("name", "id")
+    )
+    wanted = {str(ids[s.subject]): s for s in subjects if s.subject in ids}
+    highest: dict[str, float] = {}
+    for scores in ExamEntry.objects.filter(exam=exam).values_list("scores", flat=True).iterator():
+        for key, value in scores.items():
+            if key in wanted and value is not None and value > highest.get(key, -1):
+                highest[key] = value
+    for key, value in highest.items():
+        line = wanted[key]
+        if value > float(line.full_marks):
+            raise DomainError(f"{line.subject} 已有成绩最高 {value:g} 分，满分不能低于此分数")
 
 
 def _store_subjects(exam: Exam, subjects: list[SubjectLine]) -> None:
