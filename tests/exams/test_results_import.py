@@ -436,6 +436,23 @@ def test_the_command_exits_1_with_errors(exam, school, tmp_path, capsys):
     assert ExamEntry.objects.count() == 0
 
 
+def test_the_command_refuses_another_schools_student(exam, school, other_school, tmp_path, capsys):
+    StudentFactory(
+        student_number="G777",
+        name="赵六",
+        school_class=ClassFactory(school=other_school, grade=9, number=1),
+    )
+    path = tmp_path / "成绩.xlsx"
+    path.write_bytes(xlsx([HEADER, ["G777", "赵六", "1", 90, 90]]))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_results", "M1", str(path), "--school", "S001")
+    assert caught.value.returncode == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [e["message"] for e in out["errors"]] == ["该学籍号属于其他学校（河口乡中心学校，赵六）"]
+    assert Student.objects.get(student_number="G777").school == other_school
+    assert ExamEntry.objects.count() == 0
+
+
 def test_the_command_needs_a_known_exam_and_school(exam, school, tmp_path):
     path = tmp_path / "成绩.xlsx"
     path.write_bytes(xlsx(CLEAN))
