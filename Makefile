@@ -48,7 +48,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 
 messages: venv
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static --ignore=tests --ignore=bench --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup  ## benchmarks under bench/ (see docs/performance.md)
