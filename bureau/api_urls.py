@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from exams import api as exams_api
+from inspections import api as inspections_api
 from schools import api as schools_api
 
 from . import api
@@ -13,6 +14,8 @@ router = DefaultRouter()
 router.register("schools", schools_api.SchoolViewSet, basename="school")
 router.register("teachers", schools_api.TeacherViewSet, basename="teacher")
 router.register("exams", exams_api.ExamViewSet, basename="exam")
+router.register("checklists", inspections_api.ChecklistViewSet, basename="checklist")
+router.register("visits", inspections_api.VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
