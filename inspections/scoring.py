@@ -59,3 +59,8 @@ def visit_result(items: Iterable[ScoredItem], pass_mark: float) -> VisitResult:
         passed=percentage >= pass_mark,
         unscored=unscored,
     )
+
+
+def ordered_levels(levels: dict[str, float]) -> list[str]:
+    """Level names from the best to the worst (a JSONB column does not keep key order)."""
+    return sorted(levels, key=lambda name: -float(levels[name]))

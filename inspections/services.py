@@ -4,7 +4,12 @@ Rules (docs/inspections.md):
 - checklists are created and revised by managers (admins, staff); revising a frozen template
   (one a visit uses) makes a new version in the same family and leaves the old one as it is;
 - visits are recorded by inspectors, staff and admins; a visit is changed, while a draft, only
-  by one of its inspectors or by staff or an admin; once submitted it is locked (403).
+  by one of its inspectors or by staff or an admin; once submitted it is locked (403);
+- rectifications are set by inspectors, staff and admins, answered by the school's principal
+  (or staff, an admin) and verified by an inspector (or staff, an admin): open → answered →
+  closed, or reopened (with a reason) → answered again …; every step is an event;
+- lessons are observed (听课) by principals (at their own school only), inspectors, staff and
+  admins; the observer is the user who records it.
 """
 
 from __future__ import annotations
@@ -21,19 +26,26 @@ from django.utils.translation import gettext as _
 from bureau import access
 from bureau.errors import DomainError
 from bureau.models import Role
-from schools.models import School
+from schools.models import School, Teacher
 from schools.services import NotAllowed
 
 from .models import (
     ChecklistItem,
     ChecklistTemplate,
     ItemKind,
+    Observation,
+    Rating,
+    RectificationAction,
+    RectificationEvent,
+    RectificationStatus,
+    RectificationTask,
+    Severity,
     Visit,
     VisitKind,
     VisitScore,
     VisitStatus,
 )
-from .scoring import level_max, level_points
+from .scoring import level_max, level_points, ordered_levels
 
 RECORDERS = {Role.ADMIN, Role.STAFF, Role.INSPECTOR}
 # Who may be named among a visit's inspectors.
@@ -219,7 +231,7 @@ def _clean_scores(checklist: ChecklistTemplate, scores) -> dict[int, dict]:
             if points is not None and not level:
                 raise DomainError(
                     _("检查项“%(item)s”按等级评分，请选择等级：%(levels)s")
-                    % {"item": _item_label(item), "levels": "、".join(item.levels)}
+                    % {"item": _item_label(item), "levels": "、".join(ordered_levels(item.levels))}
                 )
             if level:
                 points = level_points(item.levels, level)
@@ -229,7 +241,7 @@ def _clean_scores(checklist: ChecklistTemplate, scores) -> dict[int, dict]:
                         % {
                             "item": _item_label(item),
                             "level": level,
-                            "levels": "、".join(item.levels),
+                            "levels": "、".join(ordered_levels(item.levels)),
                         }
                     )
         else:
@@ -358,3 +370,147 @@ def visit_submit(*, visit: Visit, user) -> Visit:
     visit.submitted_at = timezone.now()
     visit.save(update_fields=["status", "submitted_at"])
     return visit
+
+
+# --- rectifications (整改) -----------------------------------------------------------------
+
+ANSWERABLE = {RectificationStatus.OPEN, RectificationStatus.REOPENED}
+
+
+def _event(task: RectificationTask, user, action: str, text: str = "") -> None:
+    RectificationEvent.objects.create(task=task, by=user, action=action, text=text)
+
+
+@transaction.atomic
+def rectification_create(
+    *,
+    user,
+    school: School,
+    visit: Visit | None = None,
+    title: str,
+    detail: str = "",
+    severity: str = Severity.MEDIUM,
+    deadline: datetime.date,
+    responsible: str = "",
+) -> RectificationTask:
+    """A task for a school to put something right by ``deadline``, ``open``; optionally from
+    one of that school's visits."""
+    if access.role_of(user) not in RECORDERS:
+        raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以下达整改"))
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("整改问题不能为空"))
+    if severity not in Severity.values:
+        raise DomainError(_("严重程度只能是 %(values)s") % {"values": "、".join(Severity.values)})
+    if deadline is None:
+        raise DomainError(_("请填写整改期限"))
+    if visit is not None and visit.school_id != school.pk:
+        raise DomainError(_("督导记录不是该校的，不能据此下达整改"))
+    task = RectificationTask.objects.create(
+        school=school,
+        visit=visit,
+        title=title,
+        detail=(detail or "").strip(),
+        severity=severity,
+        deadline=deadline,
+        responsible=(responsible or "").strip(),
+        created_by=user,
+    )
+    _event(task, user, RectificationAction.CREATED, task.detail)
+    return task
+
+
+def may_answer_rectification(user, task: RectificationTask) -> bool:
+    role = access.role_of(user)
+    if role in access.MANAGERS:
+        return True
+    return role == Role.PRINCIPAL and user.school_id == task.school_id
+
+
+@transaction.atomic
+def rectification_answer(*, task: RectificationTask, user, text: str) -> RectificationTask:
+    """The school's answer (what was done); only while ``open`` or ``reopened``."""
+    task = RectificationTask.objects.select_for_update().get(pk=task.pk)
+    if not may_answer_rectification(user, task):
+        raise NotAllowed(_("只有该校校长、局机关工作人员或管理员可以答复整改"))
+    if task.status not in ANSWERABLE:
+        raise DomainError(
+            _("整改事项%(status)s，不能答复") % {"status": task.get_status_display()},
+            code="wrong_status",
+        )
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("请填写整改情况"))
+    task.status = RectificationStatus.ANSWERED
+    task.save(update_fields=["status"])
+    _event(task, user, RectificationAction.ANSWERED, text)
+    return task
+
+
+@transaction.atomic
+def rectification_verify(
+    *, task: RectificationTask, user, accepted: bool, reason: str = ""
+) -> RectificationTask:
+    """Checks an answer: accepted closes the task (销号), otherwise it goes back to the school
+    (``reopened``) with a reason."""
+    task = RectificationTask.objects.select_for_update().get(pk=task.pk)
+    if access.role_of(user) not in RECORDERS:
+        raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以验收整改"))
+    if task.status != RectificationStatus.ANSWERED:
+        raise DomainError(
+            _("整改事项%(status)s，只有已答复的整改才能验收")
+            % {"status": task.get_status_display()},
+            code="wrong_status",
+        )
+    reason = (reason or "").strip()
+    if accepted:
+        task.status, action = RectificationStatus.CLOSED, RectificationAction.CLOSED
+    else:
+        if not reason:
+            raise DomainError(_("退回重改须说明理由"))
+        task.status, action = RectificationStatus.REOPENED, RectificationAction.REOPENED
+    task.save(update_fields=["status"])
+    _event(task, user, action, reason)
+    return task
+
+
+# --- lesson observations (推门听课) ---------------------------------------------------------
+
+OBSERVERS = RECORDERS | {Role.PRINCIPAL}
+
+
+@transaction.atomic
+def observation_create(
+    *,
+    user,
+    teacher: Teacher,
+    date: datetime.date,
+    rating: str,
+    class_name: str = "",
+    subject: str = "",
+    announced: bool = False,
+    notes: str = "",
+) -> Observation:
+    """A lesson the user sat in on, at the teacher's school."""
+    role = access.role_of(user)
+    if role not in OBSERVERS:
+        raise NotAllowed(_("只有校长、督导员、局机关工作人员或管理员可以记录听课"))
+    if role == Role.PRINCIPAL and teacher.school_id != user.school_id:
+        raise NotAllowed(_("校长只能记录本校的听课"))
+    if rating not in Rating.values:
+        raise DomainError(_("评价只能是 %(values)s") % {"values": "、".join(Rating.values)})
+    if date is None:
+        raise DomainError(_("请填写听课日期"))
+    if date > timezone.localdate():
+        raise DomainError(_("听课日期不能晚于今天"))
+    return Observation.objects.create(
+        observer=user,
+        school_id=teacher.school_id,
+        teacher=teacher,
+        class_name=(class_name or "").strip(),
+        subject=(subject or "").strip(),
+        date=date,
+        announced=bool(announced),
+        rating=rating,
+        notes=(notes or "").strip(),
+    )

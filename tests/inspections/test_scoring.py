@@ -50,3 +50,10 @@ def test_nothing_possible():
     result = visit_result([], 0.6)
     assert result.percentage is None
     assert result.passed is None
+
+
+def test_levels_are_listed_from_best_to_worst_whatever_the_stored_order():
+    from inspections.scoring import ordered_levels
+
+    # PostgreSQL's JSONB returns {"中": 6, "好": 10, "差": 2} in its own key order
+    assert ordered_levels({"中": 6, "好": 10, "差": 2}) == ["好", "中", "差"]
