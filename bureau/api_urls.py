@@ -16,6 +16,8 @@ router.register("teachers", schools_api.TeacherViewSet, basename="teacher")
 router.register("exams", exams_api.ExamViewSet, basename="exam")
 router.register("checklists", inspections_api.ChecklistViewSet, basename="checklist")
 router.register("visits", inspections_api.VisitViewSet, basename="visit")
+router.register("rectifications", inspections_api.RectificationViewSet, basename="rectification")
+router.register("observations", inspections_api.ObservationViewSet, basename="observation")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),

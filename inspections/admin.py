@@ -1,9 +1,18 @@
 """Admin: for looking things up and mending by hand. Checklists and visits are created through
-the API and the pages, which go through inspections.services and its rules."""
+the API and the pages (as are rectifications), which go through inspections.services and its rules."""
 
 from django.contrib import admin
 
-from .models import ChecklistItem, ChecklistTemplate, Visit, VisitScore
+from .models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Observation,
+    ObservationQuota,
+    RectificationEvent,
+    RectificationTask,
+    Visit,
+    VisitScore,
+)
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -36,3 +45,38 @@ class VisitAdmin(admin.ModelAdmin):
     filter_horizontal = ["inspectors"]
     inlines = [VisitScoreInline]
     readonly_fields = ["status", "submitted_at", "created_by", "created_at"]
+
+
+class RectificationEventInline(admin.TabularInline):
+    model = RectificationEvent
+    extra = 0
+    readonly_fields = ["at", "by", "action", "text"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RectificationTask)
+class RectificationTaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "school", "severity", "deadline", "status", "created_by"]
+    list_filter = ["status", "severity"]
+    search_fields = ["school__code", "school__name", "title", "detail", "responsible"]
+    date_hierarchy = "deadline"
+    raw_id_fields = ["school", "visit"]
+    inlines = [RectificationEventInline]
+    readonly_fields = ["status", "created_by", "created_at"]
+
+
+@admin.register(Observation)
+class ObservationAdmin(admin.ModelAdmin):
+    list_display = ["date", "observer", "school", "teacher", "subject", "announced", "rating"]
+    list_filter = ["rating", "announced"]
+    search_fields = ["school__code", "school__name", "teacher__name", "observer__username"]
+    date_hierarchy = "date"
+    raw_id_fields = ["observer", "school", "teacher"]
+
+
+@admin.register(ObservationQuota)
+class ObservationQuotaAdmin(admin.ModelAdmin):
+    list_display = ["role", "per", "quota"]

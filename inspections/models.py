@@ -1,4 +1,5 @@
-"""Checklists (templates, items, weights) and visits with their item scores.
+"""Checklists (templates, items, weights) and visits with their item scores; rectifications
+(整改) with their history; lesson observations (推门听课) and their quotas by role.
 
 A template is versioned: once a visit (draft or submitted) uses it, it is ``frozen`` and a
 revision makes a new version in the same ``family``, so that old visits keep the items they
@@ -10,8 +11,11 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from bureau.models import Role
 
 
 class ItemKind(models.TextChoices):
@@ -151,3 +155,176 @@ class VisitScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.level or self.points}"
+
+
+# --- rectifications (整改) -----------------------------------------------------------------
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("待整改")
+    ANSWERED = "answered", _("已答复")
+    REOPENED = "reopened", _("退回重改")
+    CLOSED = "closed", _("已销号")
+
+
+class RectificationAction(models.TextChoices):
+    CREATED = "created", _("下达")
+    ANSWERED = "answered", _("答复")
+    REOPENED = "reopened", _("退回")
+    CLOSED = "closed", _("销号")
+
+
+class RectificationTask(models.Model):
+    """A problem a school must put right by a deadline; its steps are RectificationEvents."""
+
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name=_("学校"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("督导记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    title = models.CharField(_("问题"), max_length=200)
+    detail = models.TextField(_("整改要求"), blank=True)
+    severity = models.CharField(
+        _("严重程度"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    deadline = models.DateField(_("整改期限"))
+    responsible = models.CharField(_("责任人"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下达人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.title}"
+
+    def is_overdue(self, today) -> bool:
+        return self.status != RectificationStatus.CLOSED and self.deadline < today
+
+
+class RectificationEvent(models.Model):
+    task = models.ForeignKey(
+        RectificationTask,
+        verbose_name=_("整改事项"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=RectificationAction.choices)
+    text = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("整改记录")
+        verbose_name_plural = _("整改记录")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- lesson observations (推门听课) ---------------------------------------------------------
+
+
+class Rating(models.TextChoices):
+    EXCELLENT = "优", _("优")
+    GOOD = "良", _("良")
+    FAIR = "中", _("中")
+    POOR = "差", _("差")
+
+
+class QuotaPeriod(models.TextChoices):
+    TERM = "term", _("每学期")
+    YEAR = "year", _("每学年")
+
+
+class Observation(models.Model):
+    """One lesson sat in on (听课) by a principal, an inspector or bureau staff."""
+
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("听课人"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name=_("学校"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    teacher = models.ForeignKey(
+        "schools.Teacher",
+        verbose_name=_("授课教师"),
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    class_name = models.CharField(_("班级"), max_length=50, blank=True)
+    subject = models.CharField(_("学科"), max_length=30, blank=True)
+    date = models.DateField(_("日期"))
+    announced = models.BooleanField(_("提前通知"), default=False, help_text=_("否即推门听课"))
+    rating = models.CharField(_("评价"), max_length=2, choices=Rating.choices)
+    notes = models.TextField(_("听课记录"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("听课记录")
+        verbose_name_plural = _("听课记录")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.observer} → {self.teacher}"
+
+
+class ObservationQuota(models.Model):
+    """How many lessons each user of a role is to sit in on, per term or per academic year."""
+
+    role = models.CharField(
+        _("角色"), max_length=16, choices=Role.choices, unique=True, db_index=True
+    )
+    per = models.CharField(_("周期"), max_length=4, choices=QuotaPeriod.choices)
+    quota = models.PositiveIntegerField(_("听课节数"))
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("听课任务")
+        verbose_name_plural = _("听课任务")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.get_per_display()} {self.quota}"

@@ -4,7 +4,9 @@
 - inspectors see every visit, drafts included, whoever made them: they see all schools'
   aggregates, and a visit's scores are an aggregate about a school, not about students;
 - principals see only their own school's submitted visits (a draft is still being written);
-- every signed-in user reads every checklist.
+- every signed-in user reads every checklist;
+- rectifications and observations: bureau roles and inspectors see all, principals their
+  own school's; the observation compliance rows likewise (a principal: their school's).
 
 ``school_ids_visited_by`` is what ``bureau.access`` asks to let an inspector see the student
 rows of the schools they have visited.
@@ -12,14 +14,28 @@ rows of the schools they have visited.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.models import Role
+from bureau.errors import DomainError
+from bureau.models import Role, Term, User
 
-from .models import ChecklistItem, ChecklistTemplate, Visit, VisitStatus
+from .models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Observation,
+    ObservationQuota,
+    QuotaPeriod,
+    RectificationEvent,
+    RectificationStatus,
+    RectificationTask,
+    Visit,
+    VisitStatus,
+)
 from .scoring import ScoredItem, VisitResult, visit_result
 
 
@@ -72,3 +88,86 @@ def visit_score(visit: Visit) -> VisitResult:
         for i in visit.checklist.items.all()
     ]
     return visit_result(items, visit.checklist.pass_mark)
+
+
+def rectifications_for(user) -> QuerySet[RectificationTask]:
+    qs = RectificationTask.objects.select_related("school", "visit", "created_by").prefetch_related(
+        Prefetch("events", queryset=RectificationEvent.objects.select_related("by"))
+    )
+    role = access.role_of(user)
+    if role in access.ALL_SEEING or role == Role.INSPECTOR:
+        return qs
+    if role == Role.PRINCIPAL and user.school_id:
+        return qs.filter(school_id=user.school_id)
+    return qs.none()
+
+
+def rectification_get_for(user, pk) -> RectificationTask:
+    task = rectifications_for(user).filter(pk=pk).first()
+    if task is None:
+        raise Http404(_("整改事项不存在"))
+    return task
+
+
+def rectifications_overdue(
+    qs: QuerySet[RectificationTask], overdue: bool, today: datetime.date
+) -> QuerySet[RectificationTask]:
+    """Overdue: the deadline is before ``today`` and the task is not closed."""
+    late = Q(deadline__lt=today) & ~Q(status=RectificationStatus.CLOSED)
+    return qs.filter(late) if overdue else qs.exclude(late)
+
+
+def observations_for(user) -> QuerySet[Observation]:
+    qs = Observation.objects.select_related("observer", "school", "teacher")
+    role = access.role_of(user)
+    if role in access.ALL_SEEING or role == Role.INSPECTOR:
+        return qs
+    if role == Role.PRINCIPAL and user.school_id:
+        return qs.filter(school_id=user.school_id)
+    return qs.none()
+
+
+def observation_get_for(user, pk) -> Observation:
+    observation = observations_for(user).filter(pk=pk).first()
+    if observation is None:
+        raise Http404(_("听课记录不存在"))
+    return observation
+
+
+def observation_compliance(user, *, school=None, term: Term | None = None) -> list[dict]:
+    """One row per active user whose role has a quota: ``done`` is the lessons they observed
+    in ``term`` (default: the current one) or, for a yearly quota, in that term's academic
+    year; ``behind`` = max(0, quota − done). A principal gets their own school's rows."""
+    term = term or Term.current()
+    if term is None:
+        raise DomainError(_("尚未设置学期，无法统计听课任务"))
+    role = access.role_of(user)
+    people = User.objects.filter(is_active=True).select_related("school")
+    if role == Role.PRINCIPAL and user.school_id:
+        people = people.filter(school_id=user.school_id)
+    elif role not in access.ALL_SEEING and role != Role.INSPECTOR:
+        return []
+    if school is not None:
+        people = people.filter(school=school)
+    rows = []
+    for quota in ObservationQuota.objects.all():
+        span = term if quota.per == QuotaPeriod.TERM else term.year
+        done = Count("observations", filter=Q(observations__date__range=(span.start, span.end)))
+        # Superusers count as admins whatever their stored role (User.effective_role).
+        holders = people.filter(role=quota.role, is_superuser=False)
+        if quota.role == Role.ADMIN:
+            holders = people.filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
+        for person in holders.annotate(done=done).order_by("school__code", "username"):
+            rows.append(
+                {
+                    "user": person.username,
+                    "name": str(person),
+                    "role": quota.role,
+                    "school": person.school.code if person.school else None,
+                    "per": quota.per,
+                    "done": person.done,
+                    "quota": quota.quota,
+                    "behind": max(0, quota.quota - person.done),
+                }
+            )
+    return rows
