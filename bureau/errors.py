@@ -20,6 +20,15 @@ class DomainError(Exception):
         self.code = code
 
 
+class NotAllowed(DomainError):
+    """The user may see the object but not do this to it: answered 403."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self, message: str):
+        super().__init__(message, code="permission_denied")
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": exc.code}

@@ -54,7 +54,7 @@ def todo_for(user) -> list[dict]:
     from django.urls import reverse
 
     from exams.models import ExamState, ResultUpload, UploadStatus
-    from exams.views_upload import stages_for_grade
+    from exams.selectors import stages_for_grade
     from schools.models import School
 
     todo = []

@@ -22,10 +22,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.spreadsheets import read_upload
 from schools.models import School, Stage
-from schools.services import NotAllowed
 
 from . import stats_selectors
 from .models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase

@@ -8,7 +8,25 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, FloatField, Func
 
+from schools.models import Stage
+
 from .models import ExamEntry, ExamSubject
+
+STAGES_FOR_GRADE = {
+    "primary": {Stage.PRIMARY, Stage.NINE_YEAR},
+    "junior": {Stage.JUNIOR, Stage.NINE_YEAR, Stage.COMPLETE},
+    "senior": {Stage.SENIOR, Stage.COMPLETE},
+}
+
+
+def stages_for_grade(grade: int) -> set[str]:
+    """The school stages that teach a grade: who is expected to upload an exam's results."""
+    if grade <= 6:
+        return STAGES_FOR_GRADE["primary"]
+    if grade <= 9:
+        return STAGES_FOR_GRADE["junior"]
+    return STAGES_FOR_GRADE["senior"]
+
 
 ENTRY_COLUMNS = ["student", "student_id", "name", "school", "school_id", "class_", "class_id"]
 

@@ -17,7 +17,7 @@ from .models import TOTAL, ExamEntry, ExamState, Level, UnitStat
 def upload_counts(*, exams: list) -> dict[int, tuple[int, int]]:
     """exam id → (schools that have results, active schools of the exam's stage), in two
     queries for any number of exams."""
-    from .views_upload import stages_for_grade
+    from .selectors import stages_for_grade
 
     if not exams:
         return {}

@@ -18,10 +18,9 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.models import AccessLog
 from schools.models import GRADE_SHORT, School, TeachingAssignment
-from schools.services import NotAllowed
 
 from . import statistics
 from .models import TOTAL, Exam, ExamSubject, Level, StudentResult, UnitStat

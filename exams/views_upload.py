@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
-from schools.models import School, Stage
-from schools.services import NotAllowed
+from schools.models import School
 
 from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
+from .selectors import stages_for_grade
 from .services.results import load_upload, results_check, results_confirm, results_import
 from .services.templates import results_template
 
@@ -219,20 +219,6 @@ def upload_template(request, code):
 
 
 # --- progress ----------------------------------------------------------------------------
-
-STAGES_FOR_GRADE = {
-    "primary": {Stage.PRIMARY, Stage.NINE_YEAR},
-    "junior": {Stage.JUNIOR, Stage.NINE_YEAR, Stage.COMPLETE},
-    "senior": {Stage.SENIOR, Stage.COMPLETE},
-}
-
-
-def stages_for_grade(grade: int) -> set[str]:
-    if grade <= 6:
-        return STAGES_FOR_GRADE["primary"]
-    if grade <= 9:
-        return STAGES_FOR_GRADE["junior"]
-    return STAGES_FOR_GRADE["senior"]
 
 
 @login_required

@@ -24,10 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
 from schools.models import School, Teacher
-from schools.services import NotAllowed
 
 from .models import (
     ChecklistItem,

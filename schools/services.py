@@ -15,11 +15,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import NotAllowed
 from bureau.models import AcademicYear
 from bureau.spreadsheets import Problem, check_upload, error, warning
 from exams.models import Subject
@@ -38,13 +37,6 @@ from .roster import ASSIGNMENTS, CLASSES, SCHOOLS, SHEETS, TEACHERS, Record, Ros
 
 CHANGE_REASON = "名册导入"
 _CHUNK = 900  # stays under SQLite's bound-parameter limit
-
-
-class NotAllowed(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-
-    def __init__(self, message: str):
-        super().__init__(message, code="permission_denied")
 
 
 # --- roster import -------------------------------------------------------------------------

@@ -33,11 +33,10 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
 from bureau.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from schools.models import GRADE_SHORT, School, SchoolClass, Student
-from schools.services import NotAllowed
 
 from .. import results
 from ..models import Exam, ExamEntry, ExamState, ResultUpload, StatsStatus, UploadStatus

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
 from bureau.spreadsheets import SpreadsheetError
 from exams.models import ExamEntry, ResultUpload, Subject
@@ -18,7 +18,6 @@ from exams.services import results as service
 from exams.services.results import ExamStateError, results_import
 from exams.services.templates import results_template
 from schools.models import SchoolClass, Student
-from schools.services import NotAllowed
 
 from ..factories import ClassFactory, ExamFactory, StudentFactory, UserFactory
 

@@ -3,10 +3,9 @@
 import pytest
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 from inspections import selectors, services
 from inspections.models import ChecklistTemplate, VisitStatus
-from schools.services import NotAllowed
 
 from ..factories import StudentFactory, UserFactory
 from .conftest import DAY, ITEMS, full_scores
