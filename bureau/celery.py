@@ -18,4 +18,14 @@ app.conf.beat_schedule = {
         "task": "bureau.tasks.ping",
         "schedule": crontab(minute=0),
     },
+    # 整改: flag the tasks whose deadline passed yesterday (CELERY_TIMEZONE is Asia/Shanghai).
+    "rectifications-overdue-daily": {
+        "task": "inspections.tasks.mark_overdue_rectifications",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    # 简报: the previous month's draft, on the 1st at 06:00.
+    "bulletin-monthly-draft": {
+        "task": "reports.tasks.build_monthly_bulletin",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1),
+    },
 }

@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/v1/", include("bureau.api_urls")),
     path("", include("schools.urls")),
     path("", include("exams.urls")),
+    path("", include("inspections.urls")),
+    path("", include("reports.urls")),
 ]
 
 if settings.DEBUG:

@@ -157,6 +157,65 @@ class VisitScore(models.Model):
         return f"{self.item}: {self.level or self.points}"
 
 
+class VisitAttachment(models.Model):
+    """A photo or document of a visit. The file lives under ``MEDIA_ROOT/attachments/`` with a
+    random name and is only ever served through a view that checks access."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("督导记录"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    original_name = models.CharField(_("文件名"), max_length=120)
+    stored_name = models.CharField(max_length=80, unique=True)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class VisitCorrection(models.Model):
+    """An admin's change to a submitted (locked) visit: who, when, why, and what changed.
+
+    ``changes`` is a list of ``{"field", "item", "before", "after"}`` (``item`` is the checklist
+    item's id for a score change, else null)."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("督导记录"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更正人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("更正原因"))
+    changes = models.JSONField(_("更正内容"), default=list)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("督导记录更正")
+        verbose_name_plural = _("督导记录更正")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.at:%Y-%m-%d %H:%M}"
+
+
 # --- rectifications (整改) -----------------------------------------------------------------
 
 
@@ -178,6 +237,7 @@ class RectificationAction(models.TextChoices):
     ANSWERED = "answered", _("答复")
     REOPENED = "reopened", _("退回")
     CLOSED = "closed", _("销号")
+    OVERDUE = "overdue", _("逾期")
 
 
 class RectificationTask(models.Model):
@@ -217,6 +277,12 @@ class RectificationTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    overdue_since = models.DateField(
+        _("逾期标记日期"),
+        null=True,
+        blank=True,
+        help_text=_("每日任务首次发现逾期的日期；销号后保留"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -328,3 +394,52 @@ class ObservationQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.get_per_display()} {self.quota}"
+
+
+# --- accountability (问责: 亮红灯, 约谈) ---------------------------------------------------
+
+
+class AccountabilityKind(models.TextChoices):
+    WARNING = "warning", _("亮红灯")
+    INTERVIEW = "interview", _("约谈")
+
+
+class AccountabilityRecord(models.Model):
+    """A warning (亮红灯) or an interview (约谈) of a school or of a person at it, linked to the
+    visits and exams that caused it."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=AccountabilityKind.choices)
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name=_("学校"),
+        on_delete=models.PROTECT,
+        related_name="accountability_records",
+    )
+    person = models.CharField(
+        _("对象"), max_length=100, blank=True, help_text=_("空白表示针对学校，如 校长 张三")
+    )
+    date = models.DateField(_("日期"))
+    reason = models.TextField(_("事由"))
+    visits = models.ManyToManyField(
+        Visit, verbose_name=_("相关督导"), blank=True, related_name="accountability_records"
+    )
+    exams = models.ManyToManyField(
+        "exams.Exam", verbose_name=_("相关考试"), blank=True, related_name="accountability_records"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("问责记录")
+        verbose_name_plural = _("问责记录")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.school} {self.get_kind_display()}"

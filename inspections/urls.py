@@ -1,0 +1,11 @@
+"""Pages of the 督导 domain. Each views module keeps its own ``urlpatterns``."""
+
+from . import views_records, views_tasks, views_visits
+
+app_name = "inspections"
+
+urlpatterns = [
+    *views_visits.urlpatterns,
+    *views_records.urlpatterns,
+    *views_tasks.urlpatterns,
+]
