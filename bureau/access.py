@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Role
 
@@ -72,7 +73,7 @@ def schools_for(user) -> QuerySet[School]:
 def school_get_for(user, code: str) -> School:
     school = schools_for(user).filter(code=code).first()
     if school is None:
-        raise Http404("学校不存在")
+        raise Http404(_("学校不存在"))
     return school
 
 
@@ -97,7 +98,7 @@ def teachers_for(user):
 def teacher_get_for(user, staff_number: str):
     teacher = teachers_for(user).filter(staff_number=staff_number).first()
     if teacher is None:
-        raise Http404("教师不存在")
+        raise Http404(_("教师不存在"))
     return teacher
 
 
@@ -191,7 +192,7 @@ def exams_for(user):
 def exam_get_for(user, code: str):
     exam = exams_for(user).filter(code=code).first()
     if exam is None:
-        raise Http404("考试不存在")
+        raise Http404(_("考试不存在"))
     return exam
 
 
@@ -210,7 +211,7 @@ def assert_can(allowed: bool) -> None:
     from django.core.exceptions import PermissionDenied
 
     if not allowed:
-        raise PermissionDenied("没有权限执行此操作")
+        raise PermissionDenied(_("没有权限执行此操作"))
 
 
 AGGREGATES = ("county", "school")

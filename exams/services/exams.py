@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bureau.errors import DomainError
 from bureau.models import AcademicYear, Term
@@ -22,7 +24,12 @@ from ..models import (
 )
 
 LINE_FIELDS = {"excellent": "excellent", "good": "good", "pass": "pass_line", "low": "low"}
-LINE_LABELS = {"excellent": "优秀", "good": "良好", "pass": "及格", "low": "低分"}
+LINE_LABELS = {
+    "excellent": gettext_lazy("优秀"),
+    "good": gettext_lazy("良好"),
+    "pass": gettext_lazy("及格"),
+    "low": gettext_lazy("低分"),
+}
 LINE_DEFAULTS = {"excellent": 0.85, "good": 0.75, "pass": 0.6, "low": 0.4}
 # Paths under /exams/ that an exam code would shadow.
 RESERVED_CODES = {"new"}
@@ -45,33 +52,40 @@ def _check_weights(weights: dict | None) -> dict:
     merged = dict(DEFAULT_WEIGHTS)
     for key, value in (weights or {}).items():
         if key not in DEFAULT_WEIGHTS:
-            raise DomainError(f"未知的权重“{key}”，只能是 a、b、c、d")
+            raise DomainError(_("未知的权重“%(key)s”，只能是 a、b、c、d") % {"key": key})
         try:
             merged[key] = float(value)
         except (TypeError, ValueError) as exc:
-            raise DomainError(f"权重 {key} 必须是数字") from exc
+            raise DomainError(_("权重 %(key)s 必须是数字") % {"key": key}) from exc
         if merged[key] < 0:
-            raise DomainError(f"权重 {key} 不能为负数")
+            raise DomainError(_("权重 %(key)s 不能为负数") % {"key": key})
     return merged
 
 
 def _check_subjects(subjects: list[SubjectLine]) -> None:
     if not subjects:
-        raise DomainError("考试至少要有一个学科")
+        raise DomainError(_("考试至少要有一个学科"))
     names = [s.subject for s in subjects]
     if len(set(names)) != len(names):
-        raise DomainError("考试学科重复")
+        raise DomainError(_("考试学科重复"))
     for s in subjects:
         if not s.full_marks or s.full_marks <= 0:
-            raise DomainError(f"{s.subject} 的满分必须大于 0")
+            raise DomainError(_("%(subject)s 的满分必须大于 0") % {"subject": s.subject})
         for key, value in s.lines.items():
             if key not in LINE_FIELDS:
-                raise DomainError(f"{s.subject}：未知的分数线“{key}”")
+                raise DomainError(
+                    _("%(subject)s：未知的分数线“%(key)s”") % {"subject": s.subject, "key": key}
+                )
             if not 0 < float(value) <= 1:
-                raise DomainError(f"{s.subject} 的{LINE_LABELS[key]}线必须是 0 到 1 之间的比例")
+                raise DomainError(
+                    _("%(subject)s 的%(line)s线必须是 0 到 1 之间的比例")
+                    % {"subject": s.subject, "line": LINE_LABELS[key]}
+                )
         lines = {k: float(s.lines.get(k, d)) for k, d in LINE_DEFAULTS.items()}
         if not lines["excellent"] >= lines["good"] >= lines["pass"] >= lines["low"]:
-            raise DomainError(f"{s.subject}：分数线须满足 优秀 ≥ 良好 ≥ 及格 ≥ 低分")
+            raise DomainError(
+                _("%(subject)s：分数线须满足 优秀 ≥ 良好 ≥ 及格 ≥ 低分") % {"subject": s.subject}
+            )
 
 
 @transaction.atomic
@@ -89,9 +103,9 @@ def exam_create(
     user=None,
 ) -> Exam:
     if Exam.objects.filter(code=code).exists():
-        raise DomainError(f"考试代码“{code}”已存在")
+        raise DomainError(_("考试代码“%(code)s”已存在") % {"code": code})
     if code in RESERVED_CODES:
-        raise DomainError(f"“{code}”不能用作考试代码")
+        raise DomainError(_("“%(code)s”不能用作考试代码") % {"code": code})
     year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
     _check_subjects(subjects)
     exam = Exam.objects.create(
@@ -114,14 +128,17 @@ def exam_create(
 def _check_fields(*, kind: str, grade: int, date: datetime.date, rate_base: str) -> AcademicYear:
     """Checks the exam's own fields; answers the academic year of its date."""
     if kind not in ExamKind.values:
-        raise DomainError(f"未知的考试类型“{kind}”")
+        raise DomainError(_("未知的考试类型“%(kind)s”") % {"kind": kind})
     if rate_base not in RateBase.values:
-        raise DomainError("比率分母只能是 sat（实考）或 enrolled（应考）")
+        raise DomainError(_("比率分母只能是 sat（实考）或 enrolled（应考）"))
     if not 1 <= int(grade) <= 12:
-        raise DomainError("年级必须在 1 到 12 之间")
+        raise DomainError(_("年级必须在 1 到 12 之间"))
     year = AcademicYear.for_date(date)
     if year is None:
-        raise DomainError(f"{date:%Y-%m-%d} 不在任何已设置的学年内，请先在系统管理中设置学年")
+        raise DomainError(
+            _("%(date)s 不在任何已设置的学年内，请先在系统管理中设置学年")
+            % {"date": f"{date:%Y-%m-%d}"}
+        )
     return year
 
 
@@ -144,11 +161,14 @@ def exam_update(
     (uploaded while open, then sent back to draft), its statistics are recomputed."""
     locked = Exam.objects.select_for_update().get(pk=exam.pk)
     if locked.state != ExamState.DRAFT:
-        raise DomainError(f"考试已是“{ExamState(locked.state).label}”状态，不能修改；请先退回草稿")
+        raise DomainError(
+            _("考试已是“%(state)s”状态，不能修改；请先退回草稿")
+            % {"state": ExamState(locked.state).label}
+        )
     year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
     _check_subjects(subjects)
     if baseline is not None and baseline.pk == exam.pk:
-        raise DomainError("基线考试不能是本次考试")
+        raise DomainError(_("基线考试不能是本次考试"))
     has_results = ExamEntry.objects.filter(exam=exam).exists()
     if has_results:
         _check_full_marks(exam, subjects)
@@ -185,13 +205,16 @@ def _check_full_marks(exam: Exam, subjects: list[SubjectLine]) -> None:
     for key, value in highest.items():
         line = wanted[key]
         if value > float(line.full_marks):
-            raise DomainError(f"{line.subject} 已有成绩最高 {value:g} 分，满分不能低于此分数")
+            raise DomainError(
+                _("%(subject)s 已有成绩最高 %(value)s 分，满分不能低于此分数")
+                % {"subject": line.subject, "value": f"{value:g}"}
+            )
 
 
 def _store_subjects(exam: Exam, subjects: list[SubjectLine]) -> None:
     rows = []
     for order, s in enumerate(subjects):
-        subject, _ = Subject.objects.get_or_create(name=s.subject)
+        subject, _created = Subject.objects.get_or_create(name=s.subject)
         extra = {LINE_FIELDS[k]: float(v) for k, v in s.lines.items()}
         rows.append(
             ExamSubject(
@@ -206,9 +229,12 @@ def exam_set_state(*, exam: Exam, state: str) -> Exam:
     """draft → open for upload → closed → published (and back one step to correct)."""
     current = ExamState(exam.state)
     if state not in ExamState.values:
-        raise DomainError(f"未知的考试状态“{state}”")
+        raise DomainError(_("未知的考试状态“%(state)s”") % {"state": state})
     if state not in STATE_FLOW[current]:
-        raise DomainError(f"考试状态不能从“{current.label}”改为“{ExamState(state).label}”")
+        raise DomainError(
+            _("考试状态不能从“%(old)s”改为“%(new)s”")
+            % {"old": current.label, "new": ExamState(state).label}
+        )
     exam.state = state
     exam.save(update_fields=["state"])
     return exam
