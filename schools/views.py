@@ -11,6 +11,7 @@ from bureau import access
 from bureau.errors import DomainError
 from bureau.models import AcademicYear
 from exams.selectors_pages import school_trend
+from inspections.selectors_pages import school_visits
 
 from . import selectors
 from .exchanges import (
@@ -74,6 +75,7 @@ def school_detail(request, code):
             "shortage": shortage,
             "load": STANDARD_WEEKLY_LOAD,
             "trend": school_trend(school=school),
+            "school_visits": school_visits(user=request.user, school=school),
             "active_nav": "schools",
         },
     )
