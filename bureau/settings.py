@@ -165,6 +165,9 @@ if not DEBUG:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIZHI_MAX_UPLOAD_BYTES = env.int("TIZHI_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Visit attachments (photos, documents): largest file, and how many one visit may have.
+TIZHI_ATTACHMENT_MAX_BYTES = env.int("TIZHI_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TIZHI_ATTACHMENTS_PER_VISIT = env.int("TIZHI_ATTACHMENTS_PER_VISIT", default=20)
 
 # django-axes: 5 failures lock that username from that client address for 30 minutes. The key
 # is the (username, address) pair, so that one attacker behind the bureau's shared proxy

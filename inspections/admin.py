@@ -11,6 +11,8 @@ from .models import (
     RectificationEvent,
     RectificationTask,
     Visit,
+    VisitAttachment,
+    VisitCorrection,
     VisitScore,
 )
 
@@ -80,3 +82,47 @@ class ObservationAdmin(admin.ModelAdmin):
 @admin.register(ObservationQuota)
 class ObservationQuotaAdmin(admin.ModelAdmin):
     list_display = ["role", "per", "quota"]
+
+
+@admin.register(VisitAttachment)
+class VisitAttachmentAdmin(admin.ModelAdmin):
+    """Looked up here; added and deleted on the visit's page (inspections.services_files),
+    which keeps the file and its row together."""
+
+    list_display = ["original_name", "visit", "content_type", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "visit__school__code", "visit__school__name"]
+    raw_id_fields = ["visit"]
+    readonly_fields = [
+        "visit",
+        "original_name",
+        "stored_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VisitCorrection)
+class VisitCorrectionAdmin(admin.ModelAdmin):
+    """The log of corrections: read-only (corrections are made on the visit's page)."""
+
+    list_display = ["visit", "at", "by", "reason"]
+    search_fields = ["reason", "visit__school__code", "visit__school__name"]
+    date_hierarchy = "at"
+    readonly_fields = ["visit", "by", "at", "reason", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
