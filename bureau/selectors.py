@@ -23,6 +23,7 @@ def dashboard_for(user) -> dict:
     if role != Role.INSPECTOR or access.student_school_ids(user):
         figures.append({"label": _("在籍学生"), "value": students.count(), "url": None})
     context = {"figures": figures, "role": role, "school": None, "todo": todo_for(user)}
+    context.update(inspections_for_dashboard(user))
     if role == Role.PRINCIPAL and user.school_id:
         context["school"] = user.school
     if role in access.ALL_SEEING | {Role.INSPECTOR}:
@@ -45,12 +46,49 @@ def dashboard_for(user) -> dict:
     return context
 
 
+OVERDUE_SHOWN = 5  # overdue rectifications listed on the dashboards of bureau roles
+
+
+def inspections_for_dashboard(user) -> dict:
+    """The 督导 part of the home page: ``overdue`` (bureau roles: how many rectifications are
+    past their deadline and the most overdue few), ``quota`` (principals and inspectors:
+    their own observations against their quota this term or year) and ``liaison`` (whether
+    the user is liaison of a school: a link to /liaison/)."""
+    from django.utils import timezone
+
+    from bureau.errors import DomainError
+    from inspections import selectors as inspections
+    from inspections.selectors_liaison import is_liaison
+
+    role = access.role_of(user)
+    today = timezone.localdate()
+    found: dict = {"overdue": None, "quota": None, "liaison": is_liaison(user)}
+    if role in access.ALL_SEEING:
+        late = inspections.rectifications_overdue(inspections.rectifications_for(user), True, today)
+        top = list(late.select_related("school").order_by("deadline", "pk")[:OVERDUE_SHOWN])
+        found["overdue"] = {
+            "count": late.count(),
+            "top": [
+                {"task": t, "days": (today - t.deadline).days, "school": t.school.name} for t in top
+            ],
+        }
+    if role in (Role.PRINCIPAL, Role.INSPECTOR):
+        try:
+            rows = inspections.observation_compliance(user)
+        except DomainError:
+            rows = []
+        found["quota"] = next((r for r in rows if r["user"] == user.username), None)
+    return found
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
 def todo_for(user) -> list[dict]:
-    """What needs doing now: results to upload (principals), uploads to chase (staff)."""
+    """What needs doing now: results to upload and rectifications to answer (principals),
+    uploads to chase (staff), answered rectifications to verify (inspectors), bulletins to
+    read (everyone) and to publish (staff)."""
     from django.urls import reverse
 
     from exams.models import ExamState, ResultUpload, UploadStatus
@@ -76,6 +114,7 @@ def todo_for(user) -> list[dict]:
                         "level": "amber",
                     }
                 )
+        todo.extend(_rectifications_to_answer(user))
     elif access.is_manager(user):
         for exam in open_exams:
             expected = School.objects.filter(active=True, stage__in=stages_for_grade(exam.grade))
@@ -96,4 +135,105 @@ def todo_for(user) -> list[dict]:
                         "level": "red" if missing > 3 else "amber",
                     }
                 )
+    if role == Role.INSPECTOR:
+        todo.extend(_rectifications_to_verify(user))
+    todo.extend(_bulletins_todo(user))
     return todo
+
+
+def _bulletins_todo(user) -> list[dict]:
+    """Unread published bulletins (everyone); drafts waiting for publication (staff)."""
+    from django.urls import reverse
+
+    from reports.models import BulletinStatus
+    from reports.selectors import bulletins_for, unread_count
+
+    todo = []
+    unread = unread_count(user)
+    if unread:
+        todo.append(
+            {
+                "text": _("%(n)d 期简报未读") % {"n": unread},
+                "url": reverse("reports:list"),
+                "level": "amber",
+                "badge": _("简报"),
+            }
+        )
+    if access.is_manager(user):
+        drafts = bulletins_for(user).filter(status=BulletinStatus.DRAFT).count()
+        if drafts:
+            todo.append(
+                {
+                    "text": _("%(n)d 期简报草稿待审核发布") % {"n": drafts},
+                    "url": reverse("reports:list"),
+                    "level": "amber",
+                    "badge": _("简报"),
+                }
+            )
+    return todo
+
+
+def _rectifications_to_answer(user) -> list[dict]:
+    """The principal's school's open and reopened tasks, the most urgent first."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from inspections.models import RectificationStatus
+    from inspections.selectors import rectifications_for
+
+    today = timezone.localdate()
+    tasks = (
+        rectifications_for(user)
+        .filter(
+            school_id=user.school_id,
+            status__in=[RectificationStatus.OPEN, RectificationStatus.REOPENED],
+        )
+        .order_by("deadline", "pk")
+    )
+    todo = []
+    for task in tasks:
+        late = task.is_overdue(today)
+        values = {"title": task.title, "deadline": task.deadline.isoformat()}
+        if late:
+            values["n"] = (today - task.deadline).days
+            text = _("答复整改“%(title)s”（期限 %(deadline)s，已逾期 %(n)d 天）") % values
+        elif task.status == RectificationStatus.REOPENED:
+            text = _("重新整改“%(title)s”（被退回，期限 %(deadline)s）") % values
+        else:
+            text = _("答复整改“%(title)s”（期限 %(deadline)s）") % values
+        todo.append(
+            {
+                "text": text,
+                "url": reverse("inspections:rectification_detail", args=[task.pk]),
+                "level": "red" if late else "amber",
+                "badge": _("逾期") if late else _("整改"),
+            }
+        )
+    return todo
+
+
+def _rectifications_to_verify(user) -> list[dict]:
+    """Answered tasks waiting for this inspector: those of visits they were on, and those
+    without a visit that they set themselves."""
+    from django.urls import reverse
+
+    from inspections.models import RectificationStatus
+    from inspections.selectors import rectifications_for
+
+    tasks = (
+        rectifications_for(user)
+        .filter(status=RectificationStatus.ANSWERED)
+        .filter(Q(visit__inspectors=user) | Q(visit__isnull=True, created_by=user))
+        .distinct()
+        .order_by("deadline", "pk")
+    )
+    return [
+        {
+            "text": _("验收整改：%(school)s“%(title)s”")
+            % {"school": task.school.name, "title": task.title},
+            "url": reverse("inspections:rectification_detail", args=[task.pk]),
+            "level": "amber",
+            "badge": _("验收"),
+        }
+        for task in tasks
+    ]
