@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from exams import api as exams_api
 from inspections import api as inspections_api
+from reports import api as reports_api
 from schools import api as schools_api
 
 from . import api
@@ -18,6 +19,8 @@ router.register("checklists", inspections_api.ChecklistViewSet, basename="checkl
 router.register("visits", inspections_api.VisitViewSet, basename="visit")
 router.register("rectifications", inspections_api.RectificationViewSet, basename="rectification")
 router.register("observations", inspections_api.ObservationViewSet, basename="observation")
+router.register("accountability", inspections_api.AccountabilityViewSet, basename="accountability")
+router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),

@@ -1,0 +1,108 @@
+"""Benchmark of building a monthly bulletin (简报) of the county-size demo.
+
+    .venv/bin/python bench/bench_bulletin.py [--month 2026-11] [--runs 3] [--size county]
+
+Runs in a throwaway PostgreSQL database (``bench/_common.py``): loads the demo county
+(``load_demo --size county``: about 60 schools, 50,000 students, a year of exams, visits,
+rectifications, observations, exchanges), then times ``reports.build.bulletin_build`` for the
+month (default November 2026: the demo's 期中 exams, its busiest month), after one warm-up
+build (fonts, matplotlib and WeasyPrint caches). Reports the median of ``--runs`` builds, its
+pages, and where the time goes: gathering the sections (SQL), drawing the charts and the HTML,
+and WeasyPrint (layout + PDF). Goal: under 3 s for a bulletin of about 12 pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import time
+
+from _common import bench_database, median, server_version, timed, verdict
+
+GOAL_SECONDS = 3.0
+
+
+def parts(period: datetime.date) -> dict[str, float]:
+    """One more build, step by step."""
+    from reports import build
+    from reports.charts import charts_for
+    from reports.models import Bulletin
+    from reports.pdf import render_pdf
+    from reports.sections import gather_sections
+
+    spent = {}
+    t = time.perf_counter()
+    content = gather_sections(period)
+    spent["sections (SQL)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    charts_for(content)
+    spent["charts (matplotlib)"] = time.perf_counter() - t
+    bulletin = Bulletin.objects.get(period=period)
+    bulletin.content = content
+    t = time.perf_counter()
+    html = build.render_html(bulletin)
+    spent["HTML incl. charts"] = time.perf_counter() - t
+    t = time.perf_counter()
+    render_pdf(html)
+    spent["WeasyPrint (layout + PDF)"] = time.perf_counter() - t
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--month", default="2026-11", help="YYYY-MM (default 2026-11)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", default="county", choices=["small", "county"])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    period = datetime.date.fromisoformat(f"{args.month}-01")
+
+    with bench_database() as where:
+        print(f"database: {where} (PostgreSQL {server_version()})")
+        import io
+
+        from bureau.demo import demo_load
+        from schools.models import School
+
+        if School.objects.exists():  # a BENCH_DATABASE_URL kept from an earlier run
+            print(f"reusing the loaded demo ({School.objects.count()} schools)")
+        else:
+            t = time.perf_counter()
+            demo_load(seed=args.seed, size=args.size, log=io.StringIO().write)
+            print(f"load_demo --size {args.size}: {time.perf_counter() - t:.1f} s")
+
+        from reports.build import bulletin_build
+        from reports.models import Bulletin
+
+        Bulletin.objects.filter(period=period).update(status="draft")  # rebuildable
+        t = time.perf_counter()
+        bulletin = bulletin_build(period=period)
+        print(f"warm-up build of {args.month}: {time.perf_counter() - t:.2f} s")
+        assert bulletin.build_status == "done", bulletin.build_error
+
+        times = timed(lambda: bulletin_build(period=period), args.runs)
+        bulletin = Bulletin.objects.get(period=period)
+        content = bulletin.content
+        exams = len(content["exams"])
+        schools = sum(len(e["schools"]) for e in content["exams"])
+        print(
+            f"content: {exams} exams ({schools} school rows), "
+            f"{content['inspections']['visits']} visits, "
+            f"{content['rectifications']['opened']} rectifications opened"
+        )
+        took = median(times)
+        print(
+            f"bulletin_build {args.month}: {bulletin.pages} pages, median {took:.2f} s of "
+            f"{args.runs} ({', '.join(f'{x:.2f}' for x in times)}) "
+            f"= {took / max(bulletin.pages, 1) * 1000:.0f} ms a page"
+        )
+        cpu = time.process_time()
+        bulletin_build(period=period)
+        print(f"    CPU time of one more build: {time.process_time() - cpu:.2f} s (this process)")
+        for name, seconds in parts(period).items():
+            print(f"    {name:<28} {seconds:.2f} s")
+        print(f"goal: under {GOAL_SECONDS:.0f} s → {verdict(took < GOAL_SECONDS)}")
+
+
+if __name__ == "__main__":
+    main()

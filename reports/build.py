@@ -1,0 +1,220 @@
+"""Building a bulletin: the month's draft, its data snapshot (``content``) and its PDF.
+
+``bulletin_build`` is the one way in: the page, the API, the ``build_bulletin`` command and the
+Celery tasks all call it."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import pathlib
+import secrets
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from bureau.errors import DomainError
+
+from .models import BuildStatus, Bulletin, BulletinStatus
+from .services import next_number
+
+PDF_DIR = "bulletins"
+
+
+def default_title() -> str:
+    return _("%(bureau)s聚力提质工作简报") % {"bureau": settings.TIZHI_BUREAU_NAME}
+
+
+def bulletin_pdf_path(bulletin: Bulletin) -> pathlib.Path | None:
+    """The stored PDF of a bulletin, or None when it has none (or the file is gone)."""
+    if not bulletin.pdf_name:
+        return None
+    path = pathlib.Path(settings.MEDIA_ROOT) / PDF_DIR / bulletin.pdf_name
+    return path if path.is_file() else None
+
+
+@transaction.atomic
+def bulletin_get_or_create(*, period: datetime.date, user=None) -> Bulletin:
+    """The month's bulletin, created as a draft numbered within its year when missing."""
+    period = period.replace(day=1)
+    bulletin = Bulletin.objects.select_for_update().filter(period=period).first()
+    if bulletin is not None:
+        return bulletin
+    return Bulletin.objects.create(
+        period=period,
+        year=period.year,
+        number=next_number(period.year),
+        title=default_title(),
+        created_by=user,
+    )
+
+
+def css_string(text: str) -> str:
+    """``text`` safe inside a double-quoted CSS string in a ``<style>`` element."""
+    out = []
+    for ch in str(text):
+        if ch in '\\"<>&' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def issue_label(bulletin: Bulletin) -> str:
+    return _("%(year)s年第%(number)s期") % {"year": bulletin.year, "number": bulletin.number}
+
+
+def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
+    """What ``reports/_sections.html`` needs (the site can include it with this context):
+    ``content``, ``exams`` (content's exams, each with its ``chart`` URI or None), ``charts``,
+    ``news_paragraphs`` and ``example_paragraphs`` (split on blank lines, student names masked;
+    the template escapes them). ``charts=False`` skips drawing (e.g. for a quick HTML view)."""
+    from .sections import mask_students, student_names
+
+    content = bulletin.content or {}
+    drawn = _charts(content) if charts else {"exams": {}, "inspections": None}
+    names = student_names() if (bulletin.news or bulletin.examples) else frozenset()
+    return {
+        "bulletin": bulletin,
+        "content": content,
+        "exams": [
+            {**exam, "chart": drawn["exams"].get(exam.get("code"))}
+            for exam in content.get("exams") or []
+        ],
+        "charts": drawn,
+        "news_paragraphs": paragraphs(mask_students(bulletin.news, names)),
+        "example_paragraphs": paragraphs(mask_students(bulletin.examples, names)),
+    }
+
+
+CHARTS_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _charts(content: dict) -> dict:
+    """The content's charts, drawn once per distinct content (the page version of a bulletin is
+    opened far more often than it is built; drawing costs about half a second)."""
+    from .charts import charts_for
+
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"bulletin-charts:{CHART_CACHE_VERSION}:{digest}"
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = charts_for(content)
+        cache.set(key, drawn, CHARTS_CACHE_SECONDS)
+    return drawn
+
+
+# Bump when the charts' look changes, so that cached drawings are not reused.
+CHART_CACHE_VERSION = 1
+
+
+def render_html(bulletin: Bulletin) -> str:
+    """The HTML that WeasyPrint turns into the PDF (sections from ``bulletin.content``)."""
+    bureau = settings.TIZHI_BUREAU_NAME
+    label = issue_label(bulletin)
+    issued = (
+        timezone.localtime(bulletin.published_at).date()
+        if bulletin.published_at
+        else timezone.localdate()
+    )
+    header = _("%(bureau)s 聚力提质简报 %(issue)s") % {
+        "bureau": bureau,
+        "issue": _("第%(number)s期") % {"number": bulletin.number},
+    }
+    return render_to_string(
+        "reports/pdf/bulletin.html",
+        {
+            **bulletin_context(bulletin),
+            "bureau_name": bureau,
+            "issue_label": label,
+            "issued_on": _("%(y)s年%(m)s月%(d)s日")
+            % {"y": issued.year, "m": issued.month, "d": issued.day},
+            # Inside <style>: CSS-escaped, not HTML-escaped (a style element is raw text).
+            "running_header": mark_safe(css_string(header)),  # noqa: S308 - escaped above
+        },
+    )
+
+
+def paragraphs(text: str) -> list[str]:
+    """Free text split on blank lines; single line breaks kept inside a paragraph."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    parts = []
+    block: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            parts.append("\n".join(block))
+            block = []
+    if block:
+        parts.append("\n".join(block))
+    return parts
+
+
+def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
+    """Creates the month's draft when missing, gathers its sections and renders its PDF.
+
+    Building twice gives the same content and page count. A published bulletin is refused.
+    When rendering fails the bulletin is marked ``failed`` with the message and its previous
+    PDF is kept. There is no time limit here: the Celery task runs it under its soft time
+    limit (``CELERY_TASK_SOFT_TIME_LIMIT``)."""
+    from .pdf import render_pdf
+    from .sections import gather_sections
+
+    bulletin = bulletin_get_or_create(period=period, user=user)
+    if bulletin.status == BulletinStatus.PUBLISHED:
+        raise DomainError(_("已发布的简报不能重新生成"), code="published")
+    if not bulletin.title:
+        bulletin.title = default_title()
+
+    bulletin.content = gather_sections(bulletin.period)
+    directory = pathlib.Path(settings.MEDIA_ROOT) / PDF_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(18)}.pdf"
+    final = directory / name
+    tmp = directory / f".{name}.tmp"
+    try:
+        pdf_bytes, pages = render_pdf(render_html(bulletin))
+        tmp.write_bytes(pdf_bytes)
+        os.replace(tmp, final)
+    except SoftTimeLimitExceeded:
+        # The Celery task's time limit: the task records it; the previous PDF stays.
+        tmp.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        Bulletin.objects.filter(pk=bulletin.pk).update(
+            build_status=BuildStatus.FAILED,
+            build_error=(str(exc) or exc.__class__.__name__)[:2000],
+        )
+        bulletin.refresh_from_db()
+        return bulletin
+
+    previous = bulletin_pdf_path(bulletin)
+    bulletin.pdf_name = name
+    bulletin.pages = pages
+    bulletin.built_at = timezone.now()
+    bulletin.build_status = BuildStatus.DONE
+    bulletin.build_error = ""
+    bulletin.save(
+        update_fields=[
+            "title",
+            "content",
+            "pdf_name",
+            "pages",
+            "built_at",
+            "build_status",
+            "build_error",
+        ]
+    )
+    if previous is not None and previous != final:
+        previous.unlink(missing_ok=True)
+    return bulletin
