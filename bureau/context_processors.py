@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from reports import selectors as reports_selectors
+
 from . import access
 
 
@@ -18,12 +20,22 @@ def navigation(request):
     items.append((_("教师"), reverse("schools:teachers"), "teachers"))
     items.append((_("交流轮岗"), reverse("schools:exchanges"), "exchanges"))
     items.append((_("考试"), reverse("exams:list"), "exams"))
+    items.append((_("督导"), reverse("inspections:visits"), "inspections"))
+    items.append((_("整改"), reverse("inspections:rectifications"), "rectifications"))
+    items.append((_("听课"), reverse("inspections:observations"), "observations"))
+    items.append((_("简报"), reverse("reports:list"), "bulletins"))
+    if user.liaison_schools.exists():
+        items.append((_("包联"), reverse("inspections:liaison"), "liaison"))
     if access.is_manager(user):
         items.append((_("名册导入"), reverse("schools:roster_import"), "roster"))
     if access.is_admin(user):
         items.append((_("系统管理"), reverse("admin:index"), "admin"))
+    unread = reports_selectors.unread_count(user)
     return {
-        "nav": [{"label": label, "url": url, "key": key} for label, url, key in items],
+        "nav": [
+            {"label": label, "url": url, "key": key, "badge": unread if key == "bulletins" else 0}
+            for label, url, key in items
+        ],
         "bureau_name": settings.TIZHI_BUREAU_NAME,
         "user_role_label": user.get_effective_role_display(),
     }
