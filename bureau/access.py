@@ -172,6 +172,18 @@ def scope_by_school(user, qs: QuerySet, field: str = "school") -> QuerySet:
     return qs.filter(**{f"{field}_id__in": allowed})
 
 
+def school_records_for(user, qs: QuerySet) -> QuerySet:
+    """Limits records about a school's work (visits, rectifications, observations,
+    accountability records; ``qs`` has a ``school`` foreign key): bureau roles and inspectors
+    see every school's, a principal their own school's, anyone else none."""
+    role = role_of(user)
+    if role in ALL_SEEING or role == Role.INSPECTOR:
+        return qs
+    if role == Role.PRINCIPAL and user.school_id:
+        return qs.filter(school_id=user.school_id)
+    return qs.none()
+
+
 # --- exams -------------------------------------------------------------------------------
 
 

@@ -65,12 +65,9 @@ def visits_for(user) -> QuerySet[Visit]:
         Prefetch("checklist__items", queryset=ChecklistItem.objects.order_by("order", "pk")),
         "scores",
     )
-    role = access.role_of(user)
-    if role in access.ALL_SEEING or role == Role.INSPECTOR:
-        return qs
-    if role == Role.PRINCIPAL and user.school_id:
-        return qs.filter(school_id=user.school_id, status=VisitStatus.SUBMITTED)
-    return qs.none()
+    if access.role_of(user) == Role.PRINCIPAL:  # a draft is still being written
+        qs = qs.filter(status=VisitStatus.SUBMITTED)
+    return access.school_records_for(user, qs)
 
 
 def visit_get_for(user, pk) -> Visit:
@@ -94,12 +91,7 @@ def rectifications_for(user) -> QuerySet[RectificationTask]:
     qs = RectificationTask.objects.select_related("school", "visit", "created_by").prefetch_related(
         Prefetch("events", queryset=RectificationEvent.objects.select_related("by"))
     )
-    role = access.role_of(user)
-    if role in access.ALL_SEEING or role == Role.INSPECTOR:
-        return qs
-    if role == Role.PRINCIPAL and user.school_id:
-        return qs.filter(school_id=user.school_id)
-    return qs.none()
+    return access.school_records_for(user, qs)
 
 
 def rectification_get_for(user, pk) -> RectificationTask:
@@ -119,12 +111,7 @@ def rectifications_overdue(
 
 def observations_for(user) -> QuerySet[Observation]:
     qs = Observation.objects.select_related("observer", "school", "teacher")
-    role = access.role_of(user)
-    if role in access.ALL_SEEING or role == Role.INSPECTOR:
-        return qs
-    if role == Role.PRINCIPAL and user.school_id:
-        return qs.filter(school_id=user.school_id)
-    return qs.none()
+    return access.school_records_for(user, qs)
 
 
 def observation_get_for(user, pk) -> Observation:

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.models import AcademicYear, Role
+from bureau.models import AcademicYear
 
 from .models import AccountabilityRecord, Visit
 
@@ -19,12 +19,7 @@ def accountability_for(user) -> QuerySet[AccountabilityRecord]:
     qs = AccountabilityRecord.objects.select_related("school", "created_by").prefetch_related(
         Prefetch("visits", queryset=Visit.objects.order_by("date", "pk")), "exams"
     )
-    role = access.role_of(user)
-    if role in access.ALL_SEEING or role == Role.INSPECTOR:
-        return qs
-    if role == Role.PRINCIPAL and user.school_id:
-        return qs.filter(school_id=user.school_id)
-    return qs.none()
+    return access.school_records_for(user, qs)
 
 
 def accountability_get_for(user, pk) -> AccountabilityRecord:
