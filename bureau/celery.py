@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "inspections.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=5, minute=30),
     },
+    # 成绩上传: files checked but never committed go after a week.
+    "result-files-purge-daily": {
+        "task": "exams.tasks.purge_result_files",
+        "schedule": crontab(hour=4, minute=30),
+    },
     # 简报: the previous month's draft, on the 1st at 06:00.
     "bulletin-monthly-draft": {
         "task": "reports.tasks.build_monthly_bulletin",

@@ -22,3 +22,11 @@ def compute_exam_stats(exam_id: int) -> bool:
         return False
     stats_compute(exam_id=exam_id)
     return True
+
+
+@shared_task(name="exams.tasks.purge_result_files")
+def purge_result_files() -> int:
+    """Daily: removes result files that were checked but never committed (a week on)."""
+    from .services.results import results_files_purge
+
+    return results_files_purge()

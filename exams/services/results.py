@@ -576,3 +576,33 @@ def load_upload(stored_name: str) -> bytes:
         return (_store() / stored_name).read_bytes()
     except OSError as exc:
         raise DomainError(_("上传的文件不存在或已过期")) from exc
+
+
+# Files of uploads that were checked but never committed are kept this long (the preview and
+# its annotated workbook need them), then removed. Files of committed uploads are kept: they
+# are the record of what was imported.
+UNCOMMITTED_KEEP_DAYS = 7
+
+
+def results_files_purge(*, now=None) -> int:
+    """Removes the stored result files no committed upload points at, once they are older than
+    ``UNCOMMITTED_KEEP_DAYS`` (a file no upload row points at, e.g. left by a failed request,
+    counts likewise). The upload rows stay, with their problems; their preview then says the
+    file has expired. Answers how many files went."""
+    store = _store()
+    if not store.is_dir():
+        return 0
+    cutoff = (now or timezone.now()).timestamp() - UNCOMMITTED_KEEP_DAYS * 24 * 3600
+    committed = set(
+        ResultUpload.objects.filter(status=UploadStatus.COMMITTED).values_list(
+            "stored_name", flat=True
+        )
+    )
+    removed = 0
+    for path in store.iterdir():
+        if path.name in committed or not path.is_file():
+            continue
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
