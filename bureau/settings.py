@@ -164,6 +164,9 @@ if not DEBUG:
 # reader applies its own caps (see exams/excel.py) before anything is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An API token is refused this many days after it was issued; asking for a token again with
+# the password gives a new one.
+TIZHI_API_TOKEN_DAYS = env.int("TIZHI_API_TOKEN_DAYS", default=30)
 TIZHI_MAX_UPLOAD_BYTES = env.int("TIZHI_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 # Visit attachments (photos, documents): largest file, and how many one visit may have.
 TIZHI_ATTACHMENT_MAX_BYTES = env.int("TIZHI_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -186,7 +189,7 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "bureau.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from django.utils.regex_helper import normalize
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bureau.middleware import SessionLimitsMiddleware, client_ip
@@ -421,3 +422,27 @@ def test_bad_token_is_refused(staff):
     # 403 rather than 401: session authentication comes first and sends no WWW-Authenticate.
     assert response.status_code == 403
     assert response.json() == {"detail": "认证令牌无效。"}
+
+
+def test_an_expired_token_is_refused_and_a_new_one_is_issued(staff, settings):
+    settings.TIZHI_API_TOKEN_DAYS = 30
+    api = APIClient()
+    token = api.post(TOKEN, {"username": "staff", "password": PASSWORD}, format="json").json()
+    key = token["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    issued = Token.objects.get(key=key)
+
+    # 29 days 23 hours old: still good
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=29, hours=23))
+    assert api.get("/api/v1/schools/").status_code == 200
+    # 30 days and a minute old: refused with its own message
+    Token.objects.filter(key=key).update(created=issued.created - timedelta(days=30, minutes=1))
+    response = api.get("/api/v1/schools/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "令牌已过期，请重新获取"}
+
+    again = APIClient().post(TOKEN, {"username": "staff", "password": PASSWORD}, format="json")
+    fresh = again.json()["token"]
+    assert fresh != key and not Token.objects.filter(key=key).exists()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert api.get("/api/v1/schools/").status_code == 200
