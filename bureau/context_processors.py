@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reports import selectors as reports_selectors
 
@@ -8,28 +8,31 @@ from . import access
 
 
 def navigation(request):
-    """The navigation that fits the user's role."""
+    """The navigation that fits the user's role. Labels carry the context "nav": in English a
+    menu says "Schools" where a column header says "School"."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": [], "bureau_name": settings.TIZHI_BUREAU_NAME}
-    items = [(_("首页"), reverse("dashboard"), "dashboard")]
+    items = [(pgettext("nav", "首页"), reverse("dashboard"), "dashboard")]
     if access.sees_all_schools(user):
-        items.append((_("学校"), reverse("schools:list"), "schools"))
+        items.append((pgettext("nav", "学校"), reverse("schools:list"), "schools"))
     elif user.school_id:
-        items.append((_("本校"), reverse("schools:detail", args=[user.school.code]), "schools"))
-    items.append((_("教师"), reverse("schools:teachers"), "teachers"))
-    items.append((_("交流轮岗"), reverse("schools:exchanges"), "exchanges"))
-    items.append((_("考试"), reverse("exams:list"), "exams"))
-    items.append((_("督导"), reverse("inspections:visits"), "inspections"))
-    items.append((_("整改"), reverse("inspections:rectifications"), "rectifications"))
-    items.append((_("听课"), reverse("inspections:observations"), "observations"))
-    items.append((_("简报"), reverse("reports:list"), "bulletins"))
+        items.append(
+            (pgettext("nav", "本校"), reverse("schools:detail", args=[user.school.code]), "schools")
+        )
+    items.append((pgettext("nav", "教师"), reverse("schools:teachers"), "teachers"))
+    items.append((pgettext("nav", "交流轮岗"), reverse("schools:exchanges"), "exchanges"))
+    items.append((pgettext("nav", "考试"), reverse("exams:list"), "exams"))
+    items.append((pgettext("nav", "督导"), reverse("inspections:visits"), "inspections"))
+    items.append((pgettext("nav", "整改"), reverse("inspections:rectifications"), "rectifications"))
+    items.append((pgettext("nav", "听课"), reverse("inspections:observations"), "observations"))
+    items.append((pgettext("nav", "简报"), reverse("reports:list"), "bulletins"))
     if user.liaison_schools.exists():
-        items.append((_("包联"), reverse("inspections:liaison"), "liaison"))
+        items.append((pgettext("nav", "包联"), reverse("inspections:liaison"), "liaison"))
     if access.is_manager(user):
-        items.append((_("名册导入"), reverse("schools:roster_import"), "roster"))
+        items.append((pgettext("nav", "名册导入"), reverse("schools:roster_import"), "roster"))
     if access.is_admin(user):
-        items.append((_("系统管理"), reverse("admin:index"), "admin"))
+        items.append((pgettext("nav", "系统管理"), reverse("admin:index"), "admin"))
     unread = reports_selectors.unread_count(user)
     return {
         "nav": [

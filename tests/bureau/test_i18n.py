@@ -60,7 +60,8 @@ def test_logged_in_navigation_follows_the_language_cookie(client_for, staff):
     response = client.get("/")
     assert response.status_code == 200
     english = _nav(response.content.decode())
-    assert ">School<" in english
+    assert ">Schools<" in english
+    assert ">Inspections<" in english
     assert ">Home<" in english
     assert "学校" not in english
     assert "首页" not in english
@@ -70,7 +71,7 @@ def test_logged_in_navigation_follows_the_language_cookie(client_for, staff):
 
 
 def _parse_po(path: Path) -> list[dict]:
-    """Entries of a .po file: msgid, msgid_plural, msgstr (index → text), flags."""
+    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (index → text), flags."""
     entries: list[dict] = []
     entry: dict | None = None
     field: tuple | None = None
@@ -81,13 +82,19 @@ def _parse_po(path: Path) -> list[dict]:
             entry, field = None, None
             continue
         if entry is None:
-            entry = {"msgid": None, "msgid_plural": None, "msgstr": {}, "flags": set()}
+            entry = {
+                "msgctxt": None,
+                "msgid": None,
+                "msgid_plural": None,
+                "msgstr": {},
+                "flags": set(),
+            }
         if line.startswith("#,"):
             entry["flags"].update(f.strip() for f in line[2:].split(","))
             continue
         if line.startswith("#"):
             continue
-        m = re.match(r'^(msgid|msgid_plural|msgstr)(?:\[(\d+)\])?\s+(".*")$', line)
+        m = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr)(?:\[(\d+)\])?\s+(".*")$', line)
         if m:
             key, index, text = m.group(1), m.group(2), ast.literal_eval(m.group(3))
             if key == "msgstr":
@@ -132,7 +139,10 @@ def test_compiled_catalog_matches_the_po_file():
     with (CATALOG / "django.mo").open("rb") as fp:
         compiled = gettext.GNUTranslations(fp)
     for entry in _parse_po(CATALOG / "django.po")[1:]:
-        if entry["msgid_plural"] is None:
+        if entry["msgctxt"] is not None:
+            got = compiled.pgettext(entry["msgctxt"], entry["msgid"])
+            assert got == entry["msgstr"][None], entry["msgid"]
+        elif entry["msgid_plural"] is None:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"][None], entry["msgid"]
         else:
             for n, index in ((1, 0), (2, 1)):
