@@ -54,6 +54,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", default="county", choices=["small", "county"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--close-open-exams",
+        action="store_true",
+        help="close the month's exams still open for upload (the demo's 九年级期中), so that "
+        "the bulletin holds every exam of the month: 10 pages instead of 8",
+    )
     args = parser.parse_args()
     period = datetime.date.fromisoformat(f"{args.month}-01")
 
@@ -76,6 +82,12 @@ def main() -> None:
         from reports.build import bulletin_build
         from reports.models import Bulletin
 
+        if args.close_open_exams:
+            from exams.models import Exam, ExamState
+
+            Exam.objects.filter(
+                date__year=period.year, date__month=period.month, state=ExamState.OPEN
+            ).update(state=ExamState.CLOSED)
         Bulletin.objects.filter(period=period).update(status="draft")  # rebuildable
         t = time.perf_counter()
         bulletin = bulletin_build(period=period)
