@@ -16,8 +16,6 @@ Rules (docs/inspections-records.md):
 from __future__ import annotations
 
 import io
-import os
-import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from bureau import spreadsheets
 from bureau.errors import DomainError, NotAllowed
+from bureau.storage import private_dir, write_private
 
 from .models import Visit, VisitAttachment
 from .services import may_change_visit
@@ -85,7 +84,7 @@ def per_visit() -> int:
 
 
 def storage_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / ATTACHMENTS_DIR
+    return private_dir(ATTACHMENTS_DIR)
 
 
 def attachment_path(attachment: VisitAttachment) -> Path:
@@ -283,21 +282,6 @@ def _too_big(cap: int) -> str:
     return _("文件太大，每个附件不能超过 %(mb)s MB") % {"mb": f"{cap / 1024 / 1024:g}"}
 
 
-def _write(data: bytes) -> tuple[str, Path]:
-    """Writes the bytes under a new random name, whole or not at all."""
-    folder = storage_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(16)
-    path = folder / token
-    partial = folder / f"{token}.part"
-    with open(partial, "xb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
-    return token, path
-
-
 def attachment_add(*, visit: Visit, file, user) -> VisitAttachment:
     """Checks and keeps one uploaded file of a draft visit.
 
@@ -319,11 +303,11 @@ def attachment_add(*, visit: Visit, file, user) -> VisitAttachment:
                 )
             data = _read(file, name)
             kind = check_content(name, data)
-            token, path = _write(data)
+            path = write_private(ATTACHMENTS_DIR, data)
             attachment = VisitAttachment.objects.create(
                 visit=locked,
                 original_name=name,
-                stored_name=token,
+                stored_name=path.name,
                 content_type=kind.content_type,
                 size=len(data),
                 uploaded_by=user,

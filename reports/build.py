@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import pathlib
-import secrets
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -22,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from bureau.errors import DomainError
+from bureau.storage import private_dir, write_private
 
 from .models import BuildStatus, Bulletin, BulletinStatus
 from .services import next_number
@@ -37,7 +36,7 @@ def bulletin_pdf_path(bulletin: Bulletin) -> pathlib.Path | None:
     """The stored PDF of a bulletin, or None when it has none (or the file is gone)."""
     if not bulletin.pdf_name:
         return None
-    path = pathlib.Path(settings.MEDIA_ROOT) / PDF_DIR / bulletin.pdf_name
+    path = private_dir(PDF_DIR) / bulletin.pdf_name
     return path if path.is_file() else None
 
 
@@ -176,21 +175,13 @@ def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
         bulletin.title = default_title()
 
     bulletin.content = gather_sections(bulletin.period)
-    directory = pathlib.Path(settings.MEDIA_ROOT) / PDF_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_urlsafe(18)}.pdf"
-    final = directory / name
-    tmp = directory / f".{name}.tmp"
     try:
         pdf_bytes, pages = render_pdf(render_html(bulletin))
-        tmp.write_bytes(pdf_bytes)
-        os.replace(tmp, final)
+        final = write_private(PDF_DIR, pdf_bytes, suffix=".pdf")
     except SoftTimeLimitExceeded:
         # The Celery task's time limit: the task records it; the previous PDF stays.
-        tmp.unlink(missing_ok=True)
         raise
     except Exception as exc:
-        tmp.unlink(missing_ok=True)
         Bulletin.objects.filter(pk=bulletin.pk).update(
             build_status=BuildStatus.FAILED,
             build_error=(str(exc) or exc.__class__.__name__)[:2000],
@@ -199,7 +190,7 @@ def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
         return bulletin
 
     previous = bulletin_pdf_path(bulletin)
-    bulletin.pdf_name = name
+    bulletin.pdf_name = final.name
     bulletin.pages = pages
     bulletin.built_at = timezone.now()
     bulletin.build_status = BuildStatus.DONE

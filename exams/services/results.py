@@ -19,14 +19,12 @@ Who may upload when (docs/results-import.md):
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +34,7 @@ from bureau import access
 from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
 from bureau.spreadsheets import Problem, check_upload, error, safe_display_name, warning
+from bureau.storage import private_dir, write_private
 from schools.models import GRADE_SHORT, School, SchoolClass, Student
 
 from .. import results
@@ -557,16 +556,12 @@ def enqueue_stats(exam_id: int) -> bool:
 
 
 def _store() -> Path:
-    return Path(settings.MEDIA_ROOT) / RESULTS_DIR
+    return private_dir(RESULTS_DIR)
 
 
 def store_upload(data: bytes) -> str:
     """Keeps an upload under a random name (never the user's file name); returns the name."""
-    store = _store()
-    store.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(16)
-    (store / token).write_bytes(data)
-    return token
+    return write_private(RESULTS_DIR, data).name
 
 
 def load_upload(stored_name: str) -> bytes:
