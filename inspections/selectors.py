@@ -101,11 +101,15 @@ def rectification_get_for(user, pk) -> RectificationTask:
     return task
 
 
+def overdue_condition(today: datetime.date) -> Q:
+    """Overdue: the deadline is before ``today`` and the task is not closed (SPEC §4)."""
+    return Q(deadline__lt=today) & ~Q(status=RectificationStatus.CLOSED)
+
+
 def rectifications_overdue(
     qs: QuerySet[RectificationTask], overdue: bool, today: datetime.date
 ) -> QuerySet[RectificationTask]:
-    """Overdue: the deadline is before ``today`` and the task is not closed."""
-    late = Q(deadline__lt=today) & ~Q(status=RectificationStatus.CLOSED)
+    late = overdue_condition(today)
     return qs.filter(late) if overdue else qs.exclude(late)
 
 

@@ -9,7 +9,7 @@ school rows (``access.exam_stats_school_ids``), visits and rectifications
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from bureau.errors import DomainError
@@ -18,7 +18,13 @@ from exams.models import TOTAL, ExamState, Level, UnitStat
 from schools.models import School
 
 from .models import RectificationStatus, VisitStatus
-from .selectors import observation_compliance, rectifications_for, visit_score, visits_for
+from .selectors import (
+    observation_compliance,
+    overdue_condition,
+    rectifications_for,
+    visit_score,
+    visits_for,
+)
 
 
 def liaison_schools(user) -> list[School]:
@@ -86,7 +92,7 @@ def liaison_overview(*, viewer, liaison, term: Term | None = None) -> list[dict]
         .filter(school__in=schools)
         .exclude(status=RectificationStatus.CLOSED)
         .values("school")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)))
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_condition(today)))
     )
     try:
         compliance = observation_compliance(viewer, term=term)

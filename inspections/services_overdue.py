@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import RectificationAction, RectificationEvent, RectificationStatus, RectificationTask
+from .models import RectificationAction, RectificationEvent, RectificationTask
+from .selectors import overdue_condition
 
 
 @transaction.atomic
@@ -24,8 +25,7 @@ def rectifications_mark_overdue(*, today: datetime.date) -> int:
     """
     tasks = list(
         RectificationTask.objects.select_for_update()
-        .filter(deadline__lt=today, overdue_since__isnull=True)
-        .exclude(status=RectificationStatus.CLOSED)
+        .filter(overdue_condition(today), overdue_since__isnull=True)
         .order_by("pk")
         .only("pk", "deadline")
     )

@@ -14,7 +14,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -90,9 +90,12 @@ def rectification_list(request):
         tasks = tasks.filter(status=data["status"])
     if data.get("overdue"):
         tasks = selectors.rectifications_overdue(tasks, data["overdue"] == "yes", today)
-    late = Q(deadline__lt=today) & ~Q(status=RectificationStatus.CLOSED)
     tasks = tasks.annotate(
-        late=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+        late=Case(
+            When(selectors.overdue_condition(today), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
     ).order_by("late", "deadline", "pk")
     page = _page(request, tasks)
     _with_lateness(page.object_list, today)

@@ -115,7 +115,7 @@ def exam_create(
         grade=grade,
         date=date,
         academic_year=year,
-        term=Term.objects.filter(year=year, start__lte=date, end__gte=date).first(),
+        term=Term.for_date(date),
         rate_base=rate_base,
         weights=_check_weights(weights),
         baseline=baseline,
@@ -177,7 +177,7 @@ def exam_update(
     exam.grade = grade
     exam.date = date
     exam.academic_year = year
-    exam.term = Term.objects.filter(year=year, start__lte=date, end__gte=date).first()
+    exam.term = Term.for_date(date)
     exam.rate_base = rate_base
     exam.weights = _check_weights(weights)
     exam.baseline = baseline
