@@ -251,11 +251,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every rendering step at INFO ("Step 2 - Fetching and parsing CSS"), and
-    # fontTools every subsetting step: only their warnings are worth reading.
+    # WeasyPrint logs every rendering step at INFO ("Step 2 - Fetching and parsing CSS") and
+    # unsupported CSS at WARNING: only its errors are worth reading (a refused URL is one).
+    # fontTools logs every subsetting step: only its warnings.
     "loggers": {
         "axes": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -8,8 +8,6 @@ escaped by the templates anyway, so such a tag never reaches the HTML in the fir
 
 from __future__ import annotations
 
-import logging
-
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -29,11 +27,6 @@ class SafeURLFetcher(URLFetcher):
         if not isinstance(url, str) or not url[:5].lower() == "data:":
             raise FetchRefused(f"refused URL: {str(url)[:80]}")
         return super().fetch(url, headers)
-
-
-# WeasyPrint logs every step at INFO: keep worker logs to its errors (a refused URL is one).
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
 
 
 def render_pdf(html: str) -> tuple[bytes, int]:
