@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import pgettext
 
+from inspections.selectors_liaison import is_liaison
 from reports import selectors as reports_selectors
 
 from . import access
@@ -27,7 +28,7 @@ def navigation(request):
     items.append((pgettext("nav", "整改"), reverse("inspections:rectifications"), "rectifications"))
     items.append((pgettext("nav", "听课"), reverse("inspections:observations"), "observations"))
     items.append((pgettext("nav", "简报"), reverse("reports:list"), "bulletins"))
-    if user.liaison_schools.exists():
+    if is_liaison(user):
         items.append((pgettext("nav", "包联"), reverse("inspections:liaison"), "liaison"))
     if access.is_manager(user):
         items.append((pgettext("nav", "名册导入"), reverse("schools:roster_import"), "roster"))
