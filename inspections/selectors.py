@@ -15,6 +15,7 @@ rows of the schools they have visited.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -111,6 +112,15 @@ def rectifications_overdue(
 ) -> QuerySet[RectificationTask]:
     late = overdue_condition(today)
     return qs.filter(late) if overdue else qs.exclude(late)
+
+
+def with_lateness(tasks: Iterable[RectificationTask], today: datetime.date) -> list:
+    """The tasks, each marked with ``overdue`` and ``days_overdue`` as of ``today``."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.overdue = task.is_overdue(today)
+        task.days_overdue = (today - task.deadline).days if task.overdue else 0
+    return tasks
 
 
 def observations_for(user) -> QuerySet[Observation]:

@@ -59,13 +59,6 @@ def _forbidden(request, template: str, context: dict, error: NotAllowed):
 # --- rectifications ------------------------------------------------------------------------
 
 
-def _with_lateness(tasks, today: datetime.date):
-    for task in tasks:
-        task.overdue = task.is_overdue(today)
-        task.days_overdue = (today - task.deadline).days if task.overdue else 0
-    return tasks
-
-
 @login_required
 def rectification_list(request):
     user = request.user
@@ -98,7 +91,7 @@ def rectification_list(request):
         )
     ).order_by("late", "deadline", "pk")
     page = _page(request, tasks)
-    _with_lateness(page.object_list, today)
+    selectors.with_lateness(page.object_list, today)
     return render(
         request,
         "inspections/rectification_list.html",
@@ -116,7 +109,7 @@ def rectification_list(request):
 def _detail_context(request, task, *, answer_form=None, verify_form=None) -> dict:
     user = request.user
     today = timezone.localdate()
-    _with_lateness([task], today)
+    selectors.with_lateness([task], today)
     may_answer = (
         services.may_answer_rectification(user, task) and task.status in services.ANSWERABLE
     )

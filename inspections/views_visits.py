@@ -28,8 +28,8 @@ from bureau.models import Role, Term
 
 from . import selectors_pages as pages
 from .forms_visits import CoverageForm, VisitFilterForm, VisitNewForm, read_scores
-from .selectors import visit_get_for, visit_score
-from .services import may_change_visit, visit_create, visit_submit, visit_update
+from .selectors import rectifications_for, visit_get_for, visit_score, with_lateness
+from .services import RECORDERS, may_change_visit, visit_create, visit_submit, visit_update
 
 PAGE_SIZE = 30
 COVERAGE_ROLES = {Role.ADMIN, Role.LEADER, Role.STAFF, Role.INSPECTOR}
@@ -127,6 +127,16 @@ def visit_new(request):
 # --- one visit -----------------------------------------------------------------------------
 
 
+def rectifications_block(user, visit) -> dict:
+    """The context of ``inspections/_visit_rectifications.html``: the visit's tasks as the user
+    may see them, each marked overdue or not, and whether the user may set a new one."""
+    tasks = rectifications_for(user).filter(visit=visit).order_by("deadline", "pk")
+    return {
+        "tasks": with_lateness(tasks, timezone.localdate()),
+        "may_set_rectifications": access.role_of(user) in RECORDERS,
+    }
+
+
 @login_required
 def visit_detail(request, pk: int):
     visit = visit_get_for(request.user, pk)
@@ -136,6 +146,7 @@ def visit_detail(request, pk: int):
         "inspections/visit_detail.html",
         {
             "visit": visit,
+            **rectifications_block(request.user, visit),
             "groups": pages.visit_groups(visit),
             "result": visit_score(visit),
             "can_change": can_change,

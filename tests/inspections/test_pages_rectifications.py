@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from inspections import services
 from inspections.models import RectificationStatus, RectificationTask
+from inspections.views_visits import rectifications_block
 
 ROLES = ["admin_user", "leader", "staff", "inspector", "principal", "other_principal"]
 
@@ -356,14 +357,14 @@ def test_visit_block_lists_tasks_and_offers_a_new_one(inspector, principal, draf
     _make(inspector, draft.school, days=-2, title="<i>逾期</i>", visit=draft)
     html = render_to_string(
         "inspections/_visit_rectifications.html",
-        {"visit": draft, "user": inspector, "can_change": True},
+        {"visit": draft, **rectifications_block(inspector, draft)},
     )
     assert "作业批改记录不全" in html and "&lt;i&gt;逾期&lt;/i&gt;" in html
     assert html.count('class="badge red"') == 1  # only the late one
     assert f"/rectifications/new/?visit={draft.pk}" in html
     html = render_to_string(
         "inspections/_visit_rectifications.html",
-        {"visit": draft, "user": principal, "can_change": False},
+        {"visit": draft, **rectifications_block(principal, draft)},
     )
     assert "作业批改记录不全" in html
     assert "/rectifications/new/" not in html
