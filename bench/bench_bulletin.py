@@ -1,14 +1,18 @@
 """Benchmark of building a monthly bulletin (简报) of the county-size demo.
 
     .venv/bin/python bench/bench_bulletin.py [--month 2026-11] [--runs 3] [--size county]
+        [--close-open-exams] [--staff-text [--pages N]]
 
 Runs in a throwaway PostgreSQL database (``bench/_common.py``): loads the demo county
 (``load_demo --size county``: about 60 schools, 50,000 students, a year of exams, visits,
 rectifications, observations, exchanges), then times ``reports.build.bulletin_build`` for the
 month (default November 2026: the demo's 期中 exams, its busiest month), after one warm-up
-build (fonts, matplotlib and WeasyPrint caches). Reports the median of ``--runs`` builds, its
-pages, and where the time goes: gathering the sections (SQL), drawing the charts and the HTML,
-and WeasyPrint (layout + PDF). Goal: under 3 s for a bulletin of about 12 pages.
+build (fonts, matplotlib and WeasyPrint caches). Reports the median of ``--runs`` cold builds
+(the chart cache cleared), the pages, where the time goes (the sections (SQL), the charts, the
+HTML and WeasyPrint, one step at a time; in a build the charts are drawn by a forked child
+meanwhile) and the rendering alone. The goal, a 12-page bulletin in under 3 s, is measured by
+
+    .venv/bin/python bench/bench_bulletin.py --close-open-exams --staff-text --pages 12 --runs 9
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ GOAL_SECONDS = 3.0
 
 
 def parts(period: datetime.date) -> dict[str, float]:
-    """One more build, step by step."""
+    """One more build, step by step and one step at a time (in a build the charts are drawn by
+    a forked child while the HTML is written and parsed: ``reports.aside``)."""
     from reports import build
-    from reports.charts import charts_for
+    from reports.charts import by_name, chart_names, charts_for
     from reports.models import Bulletin
     from reports.pdf import render_pdf
     from reports.sections import gather_sections
@@ -35,17 +40,28 @@ def parts(period: datetime.date) -> dict[str, float]:
     content = gather_sections(period)
     spent["sections (SQL)"] = time.perf_counter() - t
     t = time.perf_counter()
-    charts_for(content)
+    drawn = by_name(content, charts_for(content))
     spent["charts (matplotlib)"] = time.perf_counter() - t
     bulletin = Bulletin.objects.get(period=period)
     bulletin.content = content
     t = time.perf_counter()
-    html = build.render_html(bulletin)
-    spent["HTML incl. charts"] = time.perf_counter() - t
+    html = build.render_html(bulletin, charts=chart_names(content))
+    spent["HTML"] = time.perf_counter() - t
     t = time.perf_counter()
-    render_pdf(html)
+    render_pdf(html, resources=drawn.get)
     spent["WeasyPrint (layout + PDF)"] = time.perf_counter() - t
     return spent
+
+
+def render_only(bulletin):
+    """The PDF rendering of the built bulletin's HTML, its charts at hand."""
+    from reports import build
+    from reports.charts import by_name, chart_names, charts_for
+    from reports.pdf import render_pdf
+
+    html = build.render_html(bulletin, charts=chart_names(bulletin.content))
+    drawn = by_name(bulletin.content, charts_for(bulletin.content))
+    return lambda: render_pdf(html, resources=drawn.get)
 
 
 def main() -> None:
@@ -59,6 +75,19 @@ def main() -> None:
         action="store_true",
         help="close the month's exams still open for upload (the demo's 九年级期中), so that "
         "the bulletin holds every exam of the month: 10 pages instead of 8",
+    )
+    parser.add_argument(
+        "--staff-text",
+        action="store_true",
+        help="give the month's bulletin the staff's text of a month (bench/_staff_text.py: "
+        "sixteen 工作动态 items, five 先进典型), as every issue has",
+    )
+    parser.add_argument(
+        "--pages",
+        type=int,
+        default=0,
+        help="with --staff-text: repeat its news items until the bulletin has this many pages "
+        "(the goal is stated for a 12-page bulletin)",
     )
     args = parser.parse_args()
     period = datetime.date.fromisoformat(f"{args.month}-01")
@@ -89,6 +118,17 @@ def main() -> None:
                 date__year=period.year, date__month=period.month, state=ExamState.OPEN
             ).update(state=ExamState.CLOSED)
         Bulletin.objects.filter(period=period).update(status="draft")  # rebuildable
+        if args.staff_text:
+            from _staff_text import EXAMPLES, NEWS
+
+            items, news = NEWS.split("\n\n"), NEWS
+            bulletin_build(period=period)  # the month's draft, if missing
+            while True:
+                Bulletin.objects.filter(period=period).update(news=news, examples=EXAMPLES)
+                if bulletin_build(period=period).pages >= args.pages:
+                    break
+                news += "\n\n" + items[news.count("\n\n") % len(items)]
+            print(f"staff text: {len(news) + len(EXAMPLES)} characters")
         t = time.perf_counter()
         bulletin = bulletin_build(period=period)
         print(f"warm-up build of {args.month}: {time.perf_counter() - t:.2f} s")
@@ -120,7 +160,15 @@ def main() -> None:
         print(f"    CPU time of one more build: {time.process_time() - cpu:.2f} s (this process)")
         for name, seconds in parts(period).items():
             print(f"    {name:<28} {seconds:.2f} s")
-        print(f"goal: under {GOAL_SECONDS:.0f} s → {verdict(took < GOAL_SECONDS)}")
+        rendering = median(timed(render_only(bulletin), args.runs))
+        print(f"rendering alone (HTML → PDF, WeasyPrint), median of {args.runs}: {rendering:.2f} s")
+        # The goal (docs/performance.md): a 12-page bulletin *renders* (HTML → PDF) in under
+        # 3 s. The whole build adds the month's queries and the charts: printed beside it.
+        print(
+            f"goal: a {bulletin.pages}-page bulletin renders in under {GOAL_SECONDS:.0f} s → "
+            f"{verdict(rendering < GOAL_SECONDS)}; the whole build (data, charts, PDF): "
+            f"{took:.2f} s ({'under' if took < GOAL_SECONDS else 'over'} {GOAL_SECONDS:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

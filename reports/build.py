@@ -73,22 +73,36 @@ def issue_label(bulletin: Bulletin) -> str:
 
 def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
     """What ``reports/_sections.html`` needs (the site can include it with this context):
-    ``content``, ``exams`` (content's exams, each with its ``chart`` URI or None), ``charts``,
-    ``news_paragraphs`` and ``example_paragraphs`` (split on blank lines, student names masked;
-    the template escapes them). ``charts=False`` skips drawing (e.g. for a quick HTML view)."""
-    from .sections import mask_students, student_names
+    ``content``, ``exams`` (content's exams, each with its ``chart`` as a ``data:`` URI or
+    None), ``charts``, ``news_paragraphs`` and ``example_paragraphs`` (split on blank lines,
+    student names masked; the template escapes them). ``charts=False`` skips drawing (e.g. for
+    a quick HTML view)."""
+    from .charts import data_uri
 
     content = bulletin.content or {}
     drawn = _charts(content) if charts else {"exams": {}, "inspections": None}
+    sources = {
+        "exams": {code: data_uri(png) for code, png in drawn["exams"].items()},
+        "inspections": data_uri(drawn["inspections"]),
+    }
+    return _sections_context(bulletin, sources)
+
+
+def _sections_context(bulletin: Bulletin, sources: dict) -> dict:
+    """The context of ``reports/_sections.html`` with the given ``src`` of each chart
+    ({"exams": {code: src}, "inspections": src or None})."""
+    from .sections import mask_students, student_names
+
+    content = bulletin.content or {}
     names = student_names() if (bulletin.news or bulletin.examples) else frozenset()
     return {
         "bulletin": bulletin,
         "content": content,
         "exams": [
-            {**exam, "chart": drawn["exams"].get(exam.get("code"))}
+            {**exam, "chart": sources["exams"].get(exam.get("code"))}
             for exam in content.get("exams") or []
         ],
-        "charts": drawn,
+        "charts": sources,
         "news_paragraphs": paragraphs(mask_students(bulletin.news, names)),
         "example_paragraphs": paragraphs(mask_students(bulletin.examples, names)),
     }
@@ -97,13 +111,17 @@ def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
 CHARTS_CACHE_SECONDS = 7 * 24 * 3600
 
 
+def _chart_key(content: dict) -> str:
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+    return f"bulletin-charts:{CHART_CACHE_VERSION}:{digest}"
+
+
 def _charts(content: dict) -> dict:
-    """The content's charts, drawn once per distinct content (the page version of a bulletin is
-    opened far more often than it is built; drawing costs about half a second)."""
+    """The content's charts (PNG bytes), drawn once per distinct content (the page version of
+    a bulletin is opened far more often than it is built; drawing costs about half a second)."""
     from .charts import charts_for
 
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-    key = f"bulletin-charts:{CHART_CACHE_VERSION}:{digest}"
+    key = _chart_key(content)
     drawn = cache.get(key)
     if drawn is None:
         drawn = charts_for(content)
@@ -111,12 +129,52 @@ def _charts(content: dict) -> dict:
     return drawn
 
 
+class _PendingCharts:
+    """The content's charts for the PDF: from the cache when drawn before, else drawn by a
+    forked child (``reports.aside``) while the HTML is written and parsed. ``get(name)`` is the
+    PDF fetcher's way to them; ``error`` is what drawing raised, if anything."""
+
+    def __init__(self, content: dict):
+        from .aside import Aside
+        from .charts import charts_for
+
+        self.content = content
+        self._key = _chart_key(content)
+        self._drawn = cache.get(self._key)
+        self._aside = None if self._drawn is not None else Aside(charts_for, content)
+        self._by_name: dict[str, bytes] | None = None
+        self.error: Exception | None = None
+
+    def get(self, name: str) -> bytes | None:
+        from .charts import by_name
+
+        if self._by_name is None:
+            if self._drawn is None:
+                try:
+                    self._drawn = self._aside.result()
+                except Exception as exc:  # noqa: BLE001 - bulletin_build reports it
+                    self.error = exc
+                    self._drawn = {"exams": {}, "inspections": None}
+                else:
+                    cache.set(self._key, self._drawn, CHARTS_CACHE_SECONDS)
+            self._by_name = by_name(self.content, self._drawn)
+        return self._by_name.get(name)
+
+    def close(self) -> None:
+        if self._aside is not None:
+            self._aside.close()
+
+
 # Bump when the charts' look changes, so that cached drawings are not reused.
-CHART_CACHE_VERSION = 1
+CHART_CACHE_VERSION = 3
 
 
-def render_html(bulletin: Bulletin) -> str:
-    """The HTML that WeasyPrint turns into the PDF (sections from ``bulletin.content``)."""
+def render_html(bulletin: Bulletin, *, charts: dict | None = None) -> str:
+    """The HTML that WeasyPrint turns into the PDF (sections from ``bulletin.content``).
+
+    ``charts``: the ``src`` of each chart in the shape of ``reports.charts.chart_names``
+    (``chart:`` names, served by the PDF fetcher); by default the charts are drawn (or taken
+    from the cache) and embedded as ``data:`` URIs, so that the HTML stands alone."""
     bureau = settings.TIZHI_BUREAU_NAME
     label = issue_label(bulletin)
     issued = (
@@ -131,7 +189,11 @@ def render_html(bulletin: Bulletin) -> str:
     return render_to_string(
         "reports/pdf/bulletin.html",
         {
-            **bulletin_context(bulletin),
+            **(
+                bulletin_context(bulletin)
+                if charts is None
+                else _sections_context(bulletin, charts)
+            ),
             "bureau_name": bureau,
             "issue_label": label,
             "issued_on": _("%(y)s年%(m)s月%(d)s日")
@@ -165,8 +227,9 @@ def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
     When rendering fails the bulletin is marked ``failed`` with the message and its previous
     PDF is kept. There is no time limit here: the Celery task runs it under its soft time
     limit (``CELERY_TASK_SOFT_TIME_LIMIT``)."""
+    from .charts import chart_names
     from .pdf import render_pdf
-    from .sections import gather_sections
+    from .sections import gather_sections, student_names_once
 
     bulletin = bulletin_get_or_create(period=period, user=user)
     if bulletin.status == BulletinStatus.PUBLISHED:
@@ -174,20 +237,27 @@ def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
     if not bulletin.title:
         bulletin.title = default_title()
 
-    bulletin.content = gather_sections(bulletin.period)
-    try:
-        pdf_bytes, pages = render_pdf(render_html(bulletin))
-        final = write_private(PDF_DIR, pdf_bytes, suffix=".pdf")
-    except SoftTimeLimitExceeded:
-        # The Celery task's time limit: the task records it; the previous PDF stays.
-        raise
-    except Exception as exc:
-        Bulletin.objects.filter(pk=bulletin.pk).update(
-            build_status=BuildStatus.FAILED,
-            build_error=(str(exc) or exc.__class__.__name__)[:2000],
-        )
-        bulletin.refresh_from_db()
-        return bulletin
+    with student_names_once():  # the findings and the staff's text: one query of names
+        bulletin.content = gather_sections(bulletin.period)
+        charts = _PendingCharts(bulletin.content)  # drawn aside from here on
+        try:
+            html = render_html(bulletin, charts=chart_names(bulletin.content))
+            pdf_bytes, pages = render_pdf(html, resources=charts.get)
+            if charts.error is not None:
+                raise charts.error
+            final = write_private(PDF_DIR, pdf_bytes, suffix=".pdf")
+        except SoftTimeLimitExceeded:
+            # The Celery task's time limit: the task records it; the previous PDF stays.
+            raise
+        except Exception as exc:
+            Bulletin.objects.filter(pk=bulletin.pk).update(
+                build_status=BuildStatus.FAILED,
+                build_error=(str(exc) or exc.__class__.__name__)[:2000],
+            )
+            bulletin.refresh_from_db()
+            return bulletin
+        finally:
+            charts.close()
 
     previous = bulletin_pdf_path(bulletin)
     bulletin.pdf_name = final.name

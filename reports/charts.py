@@ -1,11 +1,10 @@
-"""Charts of a bulletin: matplotlib (Agg) drawn from ``Bulletin.content``, returned as
-``data:`` URIs that the PDF template embeds (the only URLs the PDF renderer's fetcher accepts).
+"""Charts of a bulletin: matplotlib (Agg) drawn from ``Bulletin.content`` as opaque PNG
+(RGB, 200 dpi), returned as bytes. The site embeds them as ``data:`` URIs (``data_uri``); the
+PDF renderer gets them through its URL fetcher under ``chart:`` names (``chart_names``).
 
-PNG at 200 dpi by default; ``CHART_FORMAT = "svg"`` gives SVG with the text as paths
-(``svg.fonttype = "path"``; with ``"none"`` WeasyPrint's own SVG renderer would have to find
-the CJK font for ``<text>`` elements). Either way the text is drawn by matplotlib with Noto Sans
-CJK SC, looked up by name through ``matplotlib.font_manager``; a missing font is an error, not
-boxes of tofu.
+The text is drawn by matplotlib with Noto Sans CJK SC, looked up by name through
+``matplotlib.font_manager``; a missing font is an error, not boxes of tofu. Why PNG and not
+SVG: docs/bulletins.md, "Charts".
 """
 
 from __future__ import annotations
@@ -14,12 +13,16 @@ import base64
 import io
 
 import matplotlib
+import numpy as np
+from PIL import Image
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import NullLocator  # noqa: E402
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 FONT_FAMILY = "Noto Sans CJK SC"
 BAR = "#2f6fb0"
@@ -51,36 +54,40 @@ def _style() -> dict:
         "font.family": [FONT_FAMILY],
         "font.size": 8,
         "axes.unicode_minus": False,
-        "svg.fonttype": "path",
-        "svg.hashsalt": "tizhi-bulletin",  # stable element ids: the same chart, the same SVG
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.edgecolor": "#888888",
     }
 
 
-# "png" (PNG_DPI) or "svg" (text as paths). Both render correctly in WeasyPrint; PNG is the
-# default because WeasyPrint draws an SVG of glyph paths node by node, which cost about 1.5 s
-# more per county bulletin (docs/bulletins.md, "Charts").
-CHART_FORMAT = "png"
-PNG_DPI = 200
+PNG_DPI = 150
 
 
-def _data_uri(fig) -> str:
-    out = io.BytesIO()
+def _png(fig) -> bytes:
+    """The figure as an opaque RGB PNG. Without an alpha channel WeasyPrint embeds it with one
+    image stream instead of splitting off a soft mask (one PNG encoding less per chart)."""
     try:
-        if CHART_FORMAT == "png":
-            fig.savefig(out, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            mime = "image/png"
-        else:
-            fig.savefig(out, format="svg", metadata={"Date": None})
-            mime = "image/svg+xml"
+        fig.set_dpi(PNG_DPI)
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[:, :, :3]
+        out = io.BytesIO()
+        # zlib level 1: WeasyPrint decodes and re-encodes every PNG it embeds anyway.
+        Image.fromarray(pixels, "RGB").save(
+            out, format="PNG", dpi=(PNG_DPI, PNG_DPI), compress_level=1
+        )
     finally:
         plt.close(fig)
-    return f"data:{mime};base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return out.getvalue()
 
 
-def composite_chart(schools: list[dict]) -> str | None:
+def data_uri(png: bytes | None) -> str | None:
+    """A chart as a ``data:`` URI for an ``<img>`` of the site."""
+    if png is None:
+        return None
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def composite_chart(schools: list[dict]) -> bytes | None:
     """Horizontal bars of the composite index of each ranked school, best on top."""
     rows = [s for s in schools if s.get("composite") is not None]
     if not rows:
@@ -103,7 +110,14 @@ def composite_chart(schools: list[dict]) -> str | None:
             bottom=0.55 / height,
         )
         ax.barh(range(len(values)), values, color=BAR, height=0.7)
-        ax.set_yticks(range(len(values)), names, fontsize=label_size)
+        # The schools' names as plain text left of the axis, not as tick labels: a matplotlib
+        # tick is five artists (two marks, two labels, a grid line), a name is one.
+        ax.yaxis.set_major_locator(NullLocator())
+        names_at = blended_transform_factory(ax.transAxes, ax.transData)
+        for y, name in enumerate(names):
+            ax.text(
+                -0.012, y, name, transform=names_at, ha="right", va="center", fontsize=label_size
+            )
         ax.axvline(
             mean,
             color=ACCENT,
@@ -116,10 +130,10 @@ def composite_chart(schools: list[dict]) -> str | None:
         ax.set_ylim(-0.6, len(values) - 0.4)
         ax.grid(axis="x", color=GRID, linewidth=0.5)
         ax.set_axisbelow(True)
-        return _data_uri(fig)
+        return _png(fig)
 
 
-def inspection_chart(section: dict) -> str | None:
+def inspection_chart(section: dict) -> bytes | None:
     """Visits by kind and the distribution of checklist percentages, side by side."""
     if not section or not section.get("visits"):
         return None
@@ -142,15 +156,49 @@ def inspection_chart(section: dict) -> str | None:
             ax.set_ylabel(_("次数"))
             ax.set_ylim(0, max([1, *(item["count"] for item in counts)]) * 1.18)
         fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.14, wspace=0.28)
-        return _data_uri(fig)
+        return _png(fig)
+
+
+def _ranked(schools: list[dict]) -> bool:
+    return any(s.get("composite") is not None for s in schools or [])
+
+
+def chart_names(content: dict) -> dict:
+    """The charts ``charts_for`` will draw for this content, each under a ``chart:`` name,
+    in the same shape: known before drawing, so that the PDF's HTML can be written (and
+    parsed) while the charts are drawn elsewhere (``reports.aside``)."""
+    return {
+        "exams": {
+            exam["code"]: f"chart:exam-{i}"
+            for i, exam in enumerate(content.get("exams") or [])
+            if _ranked(exam.get("schools"))
+        },
+        "inspections": (
+            "chart:inspections" if (content.get("inspections") or {}).get("visits") else None
+        ),
+    }
 
 
 def charts_for(content: dict) -> dict:
-    """{"exams": {exam code: uri}, "inspections": uri or None}."""
+    """{"exams": {exam code: PNG bytes}, "inspections": PNG bytes or None}, one chart for each
+    name of ``chart_names``."""
+    names = chart_names(content)
     return {
         "exams": {
             exam["code"]: composite_chart(exam.get("schools") or [])
             for exam in content.get("exams") or []
+            if exam["code"] in names["exams"]
         },
-        "inspections": inspection_chart(content.get("inspections") or {}),
+        "inspections": inspection_chart(content.get("inspections") or {})
+        if names["inspections"]
+        else None,
     }
+
+
+def by_name(content: dict, drawn: dict) -> dict[str, bytes]:
+    """{chart name: PNG bytes} of ``charts_for``'s result, for the PDF renderer's fetcher."""
+    names = chart_names(content)
+    found = {names["exams"][code]: png for code, png in drawn["exams"].items() if png}
+    if names["inspections"] and drawn.get("inspections"):
+        found[names["inspections"]] = drawn["inspections"]
+    return found

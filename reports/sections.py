@@ -14,6 +14,8 @@ bureau roles.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import contextvars
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -516,14 +518,36 @@ class StudentNames(frozenset):
         return self._lengths
 
 
+_names_once: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "student_names_once", default=None
+)
+
+
 def student_names() -> StudentNames:
     """Every registered student's name (at least two characters: a one-character name would
-    mask ordinary words). One unordered DISTINCT query (a county: 50,000 students)."""
-    return StudentNames(
+    mask ordinary words). One unordered DISTINCT query (a county: 50,000 students); inside
+    ``student_names_once()`` only the first call queries."""
+    memo = _names_once.get()
+    if memo:
+        return memo[0]
+    names = StudentNames(
         n.strip()
         for n in Student.objects.order_by().values_list("name", flat=True).distinct()
         if n and len(n.strip()) >= 2
     )
+    if memo is not None:
+        memo.append(names)
+    return names
+
+
+@contextlib.contextmanager
+def student_names_once():
+    """A build masks the findings and the staff's text: the names are read once for both."""
+    token = _names_once.set([])
+    try:
+        yield
+    finally:
+        _names_once.reset(token)
 
 
 def mask_students(text: str, names: frozenset[str] | None = None) -> str:

@@ -149,11 +149,13 @@ class RunningWorker:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+def celery_worker(transactional_db, tmp_path, request):
     """Starts ``celery -A bureau worker`` against the test database on a queue of its own,
     yields a RunningWorker (send with ``task.apply_async(..., queue=worker.queue)``), and
     stops it afterwards. Needs Redis and PostgreSQL: a worker is another process, so it must
-    see committed rows in a database it can open (the SQLite test database is in memory)."""
+    see committed rows in a database it can open (the SQLite test database is in memory).
+    The pool is ``solo`` unless the test says otherwise with ``@pytest.mark.celery_pool("prefork")``
+    (production's pool: tasks run in daemonic child processes)."""
     import signal
     import subprocess
     import sys
@@ -189,10 +191,12 @@ def celery_worker(transactional_db, tmp_path):
         # The test's own folder for files (set by _fast_and_eager), shared with the worker.
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
     }
+    marker = request.node.get_closest_marker("celery_pool")
+    pool = marker.args[0] if marker else "solo"
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(celery), "-A", "bureau", "worker", "--pool=solo", "--concurrency=1"]
+            [str(celery), "-A", "bureau", "worker", f"--pool={pool}", "--concurrency=1"]
             + ["-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle"]
             + ["-l", "warning"],
             cwd=Path(__file__).resolve().parent.parent,

@@ -93,7 +93,7 @@ def test_a_rendering_error_keeps_the_previous_pdf(world, monkeypatch):
     bulletin = build.bulletin_build(period=PERIOD)
     before = (bulletin.pdf_name, bulletin.pages)
 
-    def broken(html):
+    def broken(html, **kwargs):
         raise RuntimeError("字体缺失")
 
     monkeypatch.setattr("reports.pdf.render_pdf", broken)
@@ -128,3 +128,53 @@ def test_an_empty_month_says_so(db):
     ]:
         assert empty in text
     assert bulletin.content["exams"] == []
+
+
+def test_the_pdf_holds_the_charts_drawn_aside(world):
+    from django.core.cache import cache
+
+    cache.clear()  # drawn now, by a forked child, not taken from an earlier build
+    bulletin = build.bulletin_build(period=PERIOD)
+    pdfimages = require_binary("pdfimages")
+    listing = subprocess.run(
+        [pdfimages, "-list", str(build.bulletin_pdf_path(bulletin))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
+    # The composite index of exam N1 and the inspections chart: opaque RGB, no soft mask.
+    assert len(listing) == 2
+    assert all(line.split()[2] == "image" and line.split()[5] == "rgb" for line in listing)
+
+
+def test_a_chart_that_cannot_be_drawn_fails_the_build_with_its_message(world, monkeypatch):
+    from django.core.cache import cache
+
+    from reports import charts
+
+    cache.clear()
+
+    def no_font(schools):
+        raise charts.ChartFontMissing("字体 Noto Sans CJK SC 未安装")
+
+    monkeypatch.setattr(charts, "composite_chart", no_font)
+    bulletin = build.bulletin_build(period=PERIOD)
+    assert bulletin.build_status == "failed"
+    assert bulletin.build_error == "字体 Noto Sans CJK SC 未安装"
+    assert bulletin.pdf_name == ""
+
+
+def test_the_page_version_shows_the_same_charts_as_data_uris(world, staff, client_for):
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    bulletin = build.bulletin_build(period=PERIOD)
+    html = client_for(staff).get(f"/bulletins/{bulletin.pk}/").content.decode()
+    sources = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(sources) == 2  # the exam's and the inspections' charts
+    for source in sources:
+        image = Image.open(io.BytesIO(base64.b64decode(source)))
+        assert image.format == "PNG" and image.mode == "RGB" and image.width > 900

@@ -143,12 +143,16 @@ def test_urls_in_user_text_stay_text_and_fetch_nothing(world, monkeypatch):
     text = squeeze(pdf_text(build.bulletin_pdf_path(bulletin)))
     assert '<imgsrc="file:///etc/passwd">' in text  # shown as the literal text
     assert "root:" not in text
-    assert all(url.startswith("data:") for url in calls)  # only our charts were fetched
+    # Only our charts were fetched, by name, from the build's own drawings.
+    assert calls and all(url.startswith("chart:") for url in calls)
 
 
-def test_the_fetcher_refuses_everything_but_data_uris():
-    fetcher = SafeURLFetcher()
+def test_the_fetcher_refuses_everything_but_data_uris_and_its_own_charts():
+    fetcher = SafeURLFetcher({"chart:exam-0": b"PNG"}.get)
+    assert fetcher("chart:exam-0").read() == b"PNG"
     for url in [
+        "chart:exam-1",
+        "chart:../../etc/passwd",
         "file:///etc/passwd",
         "FILE:///etc/passwd",
         "http://10.0.0.1/",
@@ -160,6 +164,8 @@ def test_the_fetcher_refuses_everything_but_data_uris():
         with pytest.raises(FetchRefused):
             fetcher(url)
     assert fetcher("data:text/plain;base64,5rWL6K+V").read() == "测试".encode()
+    with pytest.raises(FetchRefused):
+        SafeURLFetcher()("chart:exam-0")  # a fetcher without charts serves none
 
 
 def test_an_image_tag_reaching_the_renderer_draws_nothing(tmp_path):

@@ -161,3 +161,14 @@ def test_mask_students(world):
     assert sections.mask_students("", names) == ""
     Student.objects.filter(name="李华").update(name="李")  # one character: not masked
     assert sections.mask_students("李老师", sections.student_names()) == "李老师"
+
+
+def test_a_build_reads_the_names_once(world, django_assert_num_queries):
+    with django_assert_num_queries(1), sections.student_names_once():
+        first = sections.student_names()
+        assert sections.student_names() is first
+        assert "张小明" in first
+    # Outside, every call reads the registry as it is now.
+    Student.objects.filter(name="张小明").update(name="张小红")
+    with django_assert_num_queries(1):
+        assert "张小红" in sections.student_names()

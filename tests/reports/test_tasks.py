@@ -1,6 +1,7 @@
 """The Celery tasks of bulletins and their schedule."""
 
 import datetime
+import subprocess
 
 import pytest
 from celery.schedules import crontab
@@ -10,6 +11,7 @@ from bureau.celery import app as celery_app
 from reports import build, tasks
 from reports.models import Bulletin
 
+from ..conftest import require_binary
 from .world import PERIOD, build_world
 
 
@@ -100,11 +102,17 @@ def test_monthly_task_skips_a_published_month(world, first_of_december):
 # --- the real worker -------------------------------------------------------------------------
 
 
+@pytest.mark.celery_pool("prefork")
 def test_build_bulletin_runs_on_a_real_worker(
     celery_worker, school, other_school, staff, inspector
 ):
-    """Needs REDIS_URL and a PostgreSQL DATABASE_URL (skipped loudly otherwise)."""
+    """Needs REDIS_URL and a PostgreSQL DATABASE_URL (skipped loudly otherwise). A prefork
+    worker, as in production: its task runs in a daemonic process, which forks the child that
+    draws the charts (reports.aside)."""
+    from django.core.cache import cache
+
     build_world(school, other_school, staff, inspector)
+    cache.clear()  # the worker draws the charts, none comes from an earlier build
     bulletin = build.bulletin_get_or_create(period=PERIOD)
     result = tasks.build_bulletin.apply_async(args=[bulletin.pk], queue=celery_worker.queue)
     assert celery_worker.wait(result, timeout=120) == "done"
@@ -112,3 +120,11 @@ def test_build_bulletin_runs_on_a_real_worker(
     assert bulletin.build_status == "done" and bulletin.pages >= 2
     path = build.bulletin_pdf_path(bulletin)  # written by the worker into the shared folder
     assert path is not None and path.read_bytes()[:5] == b"%PDF-"
+    images = subprocess.run(
+        [require_binary("pdfimages"), "-list", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
+    assert len(images) == 2  # the exam's and the inspections' charts
+    assert "the work is done in this process" not in celery_worker.output()  # drawn aside
