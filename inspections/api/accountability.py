@@ -22,9 +22,7 @@ from ..models import (
     AccountabilityKind,
     AccountabilityRecord,
 )
-from .common import (
-    _inline_choices,
-)
+from .common import _inline_choices, resolve_body
 
 # --- accountability (问责: 亮红灯, 约谈) ---------------------------------------------------
 
@@ -127,11 +125,7 @@ class AccountabilityViewSet(
     def create(self, request, *args, **kwargs):
         body = AccountabilityInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        args = dict(body.validated_data)
-        school = access.schools_for(request.user).filter(code=args["school"]).first()
-        if school is None:
-            raise DomainError(_("学校不存在：%(code)s") % {"code": args["school"]})
-        args["school"] = school
+        args = resolve_body(request.user, body.validated_data)  # the school, as for visits
         ids = list(dict.fromkeys(args.get("visits") or []))
         visits = {v.pk: v for v in selectors.visits_for(request.user).filter(pk__in=ids)}
         unknown = [str(i) for i in ids if i not in visits]
