@@ -11,30 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from bureau.models import Term
 from schools.models import School, Teacher
 
+from .forms_visits import DATE_WIDGET, school_filter_field
 from .models import Rating, RectificationStatus, Severity
 
 YES_NO = [("", _("全部")), ("yes", _("是")), ("no", _("否"))]
-DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-# --- rectifications ------------------------------------------------------------------------
-
-
-class RectificationFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部")), *RectificationStatus.choices]
-    )
-    overdue = forms.ChoiceField(label=_("逾期"), required=False, choices=YES_NO)
-    severity = forms.ChoiceField(
-        label=_("严重程度"), required=False, choices=[("", _("全部")), *Severity.choices]
-    )
-    school = forms.ModelChoiceField(
-        label=_("学校"),
-        required=False,
-        queryset=School.objects.none(),
-        to_field_name="code",
-        empty_label=_("全部"),
-    )
+class SchoolsForm(forms.Form):
+    """A form with a ``school`` field limited to ``schools`` (the schools the user may see),
+    or without the field when ``schools`` is None (a principal: their own school)."""
 
     def __init__(self, *args, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +29,21 @@ class RectificationFilterForm(forms.Form):
             self.fields["school"].queryset = schools
 
 
-class RectificationForm(forms.Form):
+# --- rectifications ------------------------------------------------------------------------
+
+
+class RectificationFilterForm(SchoolsForm):
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *RectificationStatus.choices]
+    )
+    overdue = forms.ChoiceField(label=_("逾期"), required=False, choices=YES_NO)
+    severity = forms.ChoiceField(
+        label=_("严重程度"), required=False, choices=[("", _("全部")), *Severity.choices]
+    )
+    school = school_filter_field()
+
+
+class RectificationForm(SchoolsForm):
     """A new task; the school is the visit's (or chosen here when there is no visit)."""
 
     school = forms.ModelChoiceField(
@@ -62,13 +61,6 @@ class RectificationForm(forms.Form):
         required=False,
         help_text=_("学校的责任人，如 教务处 王老师"),
     )
-
-    def __init__(self, *args, schools=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if schools is None:
-            del self.fields["school"]
-        else:
-            self.fields["school"].queryset = schools
 
 
 class AnswerForm(forms.Form):
@@ -109,14 +101,8 @@ class VerifyForm(forms.Form):
 # --- observations --------------------------------------------------------------------------
 
 
-class ObservationFilterForm(forms.Form):
-    school = forms.ModelChoiceField(
-        label=_("学校"),
-        required=False,
-        queryset=School.objects.none(),
-        to_field_name="code",
-        empty_label=_("全部"),
-    )
+class ObservationFilterForm(SchoolsForm):
+    school = school_filter_field()
     observer = forms.CharField(label=_("听课人（用户名）"), required=False, max_length=150)
     term = forms.ModelChoiceField(
         label=_("学期"),
@@ -129,13 +115,6 @@ class ObservationFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部")), ("no", _("推门听课")), ("yes", _("提前通知"))],
     )
-
-    def __init__(self, *args, schools=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if schools is None:
-            del self.fields["school"]
-        else:
-            self.fields["school"].queryset = schools
 
 
 class ObservationForm(forms.Form):

@@ -24,19 +24,25 @@ from .selectors_pages import GroupRows, inspector_choices, latest_checklists
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-class TermChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return str(obj)
-
-
-class VisitFilterForm(forms.Form):
-    school = forms.ModelChoiceField(
+def school_filter_field() -> forms.ModelChoiceField:
+    """The 学校 filter of the inspection lists: by code, 全部 when empty; the view gives the
+    queryset (the schools the user may see)."""
+    return forms.ModelChoiceField(
         label=_("学校"),
         required=False,
         queryset=School.objects.none(),
         to_field_name="code",
         empty_label=_("全部"),
     )
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return str(obj)
+
+
+class VisitFilterForm(forms.Form):
+    school = school_filter_field()
     kind = forms.ChoiceField(
         label=_("督导类型"), required=False, choices=[("", _("全部")), *VisitKind.choices]
     )

@@ -24,6 +24,7 @@ from bureau.errors import DomainError
 from bureau.models import AcademicYear
 
 from . import selectors
+from .forms_visits import DATE_WIDGET
 from .models import AccountabilityKind, Visit, VisitStatus
 from .selectors_accountability import (
     accountability_filter,
@@ -100,7 +101,7 @@ class AccountabilityForm(forms.Form):
     )
     date = forms.DateField(
         label=gettext_lazy("日期"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        widget=DATE_WIDGET,
     )
     reason = forms.CharField(
         label=gettext_lazy("事由"),
