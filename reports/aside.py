@@ -35,9 +35,12 @@ _UNSET = object()
 
 class Aside:
     """``fn(*args)`` computed in a forked child; ``result()`` waits for it (or raises what
-    ``fn`` raised). Use as a context manager, so that the child is reaped in every case."""
+    ``fn`` raised). Use as a context manager, so that the child is reaped in every case.
+    ``fork=False``: computed here, when ``result()`` is first called."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, timeout: float = 120.0):
+    def __init__(
+        self, fn: Callable[..., Any], *args: Any, timeout: float = 120.0, fork: bool = True
+    ):
         self._fn = fn
         self._args = args
         self._timeout = timeout
@@ -46,7 +49,7 @@ class Aside:
         self._pid = 0
         self._fd = -1
         self.forked = False
-        if hasattr(os, "fork"):
+        if fork and hasattr(os, "fork"):
             self._start()
 
     def _start(self) -> None:

@@ -119,45 +119,45 @@ def _chart_key(content: dict) -> str:
 def _charts(content: dict) -> dict:
     """The content's charts (PNG bytes), drawn once per distinct content (the page version of
     a bulletin is opened far more often than it is built; drawing costs about half a second)."""
-    from .charts import charts_for
-
-    key = _chart_key(content)
-    drawn = cache.get(key)
-    if drawn is None:
-        drawn = charts_for(content)
-        cache.set(key, drawn, CHARTS_CACHE_SECONDS)
-    return drawn
+    return _PendingCharts(content, aside=False).drawn()
 
 
 class _PendingCharts:
-    """The content's charts for the PDF: from the cache when drawn before, else drawn by a
-    forked child (``reports.aside``) while the HTML is written and parsed. ``get(name)`` is the
-    PDF fetcher's way to them; ``error`` is what drawing raised, if anything."""
+    """The content's charts: from the cache when drawn before, else drawn — for the PDF by a
+    forked child (``reports.aside``, ``aside=True``) while the HTML is written and parsed, else
+    here when first asked for — and cached. ``get(name)`` is the PDF fetcher's way to them;
+    ``error`` is what drawing raised, if anything."""
 
-    def __init__(self, content: dict):
+    def __init__(self, content: dict, *, aside: bool = True):
         from .aside import Aside
         from .charts import charts_for
 
         self.content = content
         self._key = _chart_key(content)
         self._drawn = cache.get(self._key)
-        self._aside = None if self._drawn is not None else Aside(charts_for, content)
+        self._aside = None
+        if self._drawn is None:
+            self._aside = Aside(charts_for, content, fork=aside)
         self._by_name: dict[str, bytes] | None = None
         self.error: Exception | None = None
+
+    def drawn(self) -> dict:
+        """``charts_for``'s result; raises what drawing raised."""
+        if self._drawn is None:
+            self._drawn = self._aside.result()
+            cache.set(self._key, self._drawn, CHARTS_CACHE_SECONDS)
+        return self._drawn
 
     def get(self, name: str) -> bytes | None:
         from .charts import by_name
 
         if self._by_name is None:
-            if self._drawn is None:
-                try:
-                    self._drawn = self._aside.result()
-                except Exception as exc:  # noqa: BLE001 - bulletin_build reports it
-                    self.error = exc
-                    self._drawn = {"exams": {}, "inspections": None}
-                else:
-                    cache.set(self._key, self._drawn, CHARTS_CACHE_SECONDS)
-            self._by_name = by_name(self.content, self._drawn)
+            try:
+                drawn = self.drawn()
+            except Exception as exc:  # noqa: BLE001 - bulletin_build reports it
+                self.error = exc
+                drawn = {"exams": {}, "inspections": None}
+            self._by_name = by_name(self.content, drawn)
         return self._by_name.get(name)
 
     def close(self) -> None:

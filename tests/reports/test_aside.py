@@ -80,3 +80,9 @@ def test_without_fork_the_parent_does_the_work(monkeypatch):
     aside = Aside(whose_pid)
     assert not aside.forked
     assert aside.result() == PARENT
+
+
+def test_asked_not_to_fork_the_parent_does_the_work():
+    aside = Aside(whose_pid, fork=False)
+    assert not aside.forked
+    assert aside.result() == PARENT
