@@ -4,12 +4,30 @@ import pytest
 
 from inspections import services
 
+from ..factories import TeacherFactory, TermFactory
+
 ITEMS = [
     {"group": "备课", "text": "教案齐全", "kind": "points", "max_points": 10, "weight": 1},
     {"group": "上课", "text": "课堂教学规范", "kind": "points", "max_points": 20, "weight": 2},
     {"group": "作业", "text": "作业批改", "kind": "level", "levels": {"好": 10, "中": 6, "差": 2}},
 ]
 DAY = datetime.date(2026, 10, 15)
+
+
+@pytest.fixture
+def term(db):
+    """2026-2027 first term: 2026-09-01 … 2027-01-31 (year 2026-09-01 … 2027-08-31)."""
+    return TermFactory()
+
+
+@pytest.fixture
+def teacher(school):
+    return TeacherFactory(staff_number="T001", name="李老师", school=school)
+
+
+@pytest.fixture
+def other_teacher(other_school):
+    return TeacherFactory(staff_number="T002", name="赵老师", school=other_school)
 
 
 @pytest.fixture

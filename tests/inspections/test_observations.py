@@ -6,25 +6,9 @@ import pytest
 
 from inspections.models import ObservationQuota
 
-from ..factories import TeacherFactory, TermFactory, UserFactory
+from ..factories import TermFactory, UserFactory
 
 DAY = datetime.date(2026, 10, 15)
-
-
-@pytest.fixture
-def term(db):
-    """2026-2027 first term: 2026-09-01 … 2027-01-31 (year 2026-09-01 … 2027-08-31)."""
-    return TermFactory()
-
-
-@pytest.fixture
-def teacher(school):
-    return TeacherFactory(staff_number="T001", name="李老师", school=school)
-
-
-@pytest.fixture
-def other_teacher(other_school):
-    return TeacherFactory(staff_number="T002", name="赵老师", school=other_school)
 
 
 def _body(teacher="T001", **extra):

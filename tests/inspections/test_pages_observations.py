@@ -9,26 +9,10 @@ from django.utils import timezone
 from inspections import services
 from inspections.models import Observation
 
-from ..factories import TeacherFactory, TermFactory, UserFactory
+from ..factories import TermFactory, UserFactory
 
 ROLES = ["admin_user", "leader", "staff", "inspector", "principal", "other_principal"]
 DAY = datetime.date(2026, 10, 15)
-
-
-@pytest.fixture
-def term(db):
-    """2026-2027 first term: 2026-09-01 … 2027-01-31."""
-    return TermFactory()
-
-
-@pytest.fixture
-def teacher(school):
-    return TeacherFactory(staff_number="T001", name="李老师", school=school)
-
-
-@pytest.fixture
-def other_teacher(other_school):
-    return TeacherFactory(staff_number="T002", name="赵老师", school=other_school)
 
 
 def _observe(user, teacher, *, day=DAY, announced=False, notes=""):
