@@ -103,7 +103,8 @@ class Aside:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([self._fd], [], [], left)[0]:
                     log.warning(
-                        "the forked child took over %ss; doing its work here", self._timeout
+                        "the forked child took over %ss; the work is done in this process",
+                        self._timeout,
                     )
                     break
                 chunk = os.read(self._fd, 1 << 20)
