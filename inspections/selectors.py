@@ -8,8 +8,8 @@
 - rectifications and observations: bureau roles and inspectors see all, principals their
   own school's; the observation compliance rows likewise (a principal: their school's).
 
-``school_ids_visited_by`` is what ``bureau.access`` asks to let an inspector see the student
-rows of the schools they have visited.
+Which visits open a school's student rows to an inspector is decided in
+``bureau.access.students`` (submitted visits of the current or previous term).
 """
 
 from __future__ import annotations
@@ -38,13 +38,6 @@ from .models import (
     VisitStatus,
 )
 from .scoring import ScoredItem, VisitResult, visit_result
-
-
-def school_ids_visited_by(user) -> set[int]:
-    """Schools of the visits the user is one of the inspectors of, whatever their status."""
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(Visit.objects.filter(inspectors=user).values_list("school_id", flat=True).distinct())
 
 
 def checklists_for(user) -> QuerySet[ChecklistTemplate]:

@@ -145,7 +145,7 @@ def test_inspector_sees_no_student_rows_until_visits_exist(county, inspector, sc
 
 
 def test_inspector_sees_student_rows_of_visited_schools(county, inspector, school, monkeypatch):
-    monkeypatch.setattr(access, "visited_school_ids", lambda user: {school.pk})
+    monkeypatch.setattr(access.students, "visited_school_ids", lambda user: {school.pk})
     assert codes(access.students_for(inspector)) == ["S001"]
     assert access.may_see_students_of(inspector, school.pk)
 

@@ -179,7 +179,7 @@ def test_student_export_refused_without_access(client_for, inspector, other_prin
 def test_inspector_exports_students_of_visited_school(
     client_for, inspector, school, exam, monkeypatch
 ):
-    monkeypatch.setattr(access, "visited_school_ids", lambda user: {school.pk})
+    monkeypatch.setattr(access.students, "visited_school_ids", lambda user: {school.pk})
     response = client_for(inspector).get("/exams/P1/schools/S001/?export=xlsx&table=students")
     assert len(rows_of(response)) == 4
     assert AccessLog.objects.filter(action="export", user=inspector).count() == 1

@@ -257,7 +257,7 @@ def test_inspector_sees_aggregates_but_not_students_of_unvisited_schools(
 def test_inspector_sees_students_of_visited_schools(
     client_for, inspector, school, exam, monkeypatch
 ):
-    monkeypatch.setattr(access, "visited_school_ids", lambda user: {school.pk})
+    monkeypatch.setattr(access.students, "visited_school_ids", lambda user: {school.pk})
     html = client_for(inspector).get("/exams/P1/schools/S001/").content.decode()
     assert "刘文静" in html
     other = client_for(inspector).get("/exams/P1/schools/S002/").content.decode()

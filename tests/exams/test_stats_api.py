@@ -242,7 +242,7 @@ def test_scores_for_an_inspector_who_visited_no_school(exam, api_for, inspector)
 
 
 def test_scores_for_an_inspector_who_visited(exam, api_for, inspector, school, monkeypatch):
-    monkeypatch.setattr("bureau.access.visited_school_ids", lambda user: {school.pk})
+    monkeypatch.setattr("bureau.access.students.visited_school_ids", lambda user: {school.pk})
     assert len(get(api_for, inspector, "scores")) == 4
     get(api_for, inspector, "scores", status=403, school="S002")
 

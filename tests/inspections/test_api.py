@@ -244,10 +244,15 @@ def test_visit_filters(api_for, staff, visits):
 def test_inspector_sees_students_after_visiting(
     api_for, inspector, school, other_school, checklist, items
 ):
-    # A visit recorded over the API counts for bureau.access (in depth in test_services).
+    # A visit recorded over the API counts for bureau.access once it is submitted, not as a
+    # draft (in depth in tests/bureau/test_access_inspector.py).
     assert access.student_school_ids(inspector) == set()
-    body = _visit_body(checklist, items)
-    assert api_for(inspector).post("/api/v1/visits/", body, format="json").status_code == 201
+    api = api_for(inspector)
+    created = api.post("/api/v1/visits/", _visit_body(checklist, items), format="json")
+    assert created.status_code == 201
+    assert access.student_school_ids(inspector) == set()
+    visit_id = created.json()["id"]
+    assert api.post(f"/api/v1/visits/{visit_id}/submit/").status_code == 200
     assert access.student_school_ids(inspector) == {school.pk}
 
 

@@ -242,8 +242,11 @@ def test_inspector_sees_students_of_visited_schools_only(
     StudentFactory(school_class__school=school)
     StudentFactory(school_class__school=other_school)
     assert access.students_for(inspector).count() == 0
-    _visit(inspector, school, checklist)  # a draft is enough
-    assert selectors.school_ids_visited_by(inspector) == {school.pk}
+    visit = _visit(inspector, school, checklist)
+    assert access.students_for(inspector).count() == 0  # a draft opens nothing
+    items = list(checklist.items.order_by("order"))
+    services.visit_update(visit=visit, user=inspector, scores=full_scores(items))
+    services.visit_submit(visit=visit, user=inspector)
     assert {s.school.code for s in access.students_for(inspector)} == {"S001"}
     assert access.may_see_students_of(inspector, other_school.pk) is False
 
