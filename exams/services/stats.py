@@ -24,6 +24,7 @@ from schools.models import Teacher
 from .. import statistics
 from ..models import Exam, Level, StatsStatus, StudentResult, UnitStat
 from ..selectors import entries_frame
+from ..signals import stats_computed
 from ..stats_selectors import assignments_frame, exam_spec
 from .results import enqueue_stats
 
@@ -82,6 +83,13 @@ def stats_compute(*, exam_id: int) -> None:
         message = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
         Exam.objects.filter(pk=exam.pk).update(stats_status=StatsStatus.FAILED, stats_error=message)
         raise
+    transaction.on_commit(lambda: _announce(exam.pk))
+
+
+def _announce(exam_id: int) -> None:
+    for receiver, result in stats_computed.send_robust(sender=Exam, exam_id=exam_id):
+        if isinstance(result, Exception):
+            logger.error("after statistics of exam %s: %s failed: %r", exam_id, receiver, result)
 
 
 # --- computing -----------------------------------------------------------------------------

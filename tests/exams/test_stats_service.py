@@ -9,7 +9,7 @@ from exams.models import Exam, StudentResult, UnitStat
 from exams.services import stats as service
 from exams.services.stats import stats_compute, stats_request
 
-from ..factories import ExamFactory
+from ..factories import ExamFactory, SchoolFactory
 from .stats_data import STD_CHINESE, build_county
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +202,29 @@ def test_the_command(exam, capsys):
     assert out.startswith("已重新计算 M1：21 个统计单元，6 名学生，用时")
     with pytest.raises(CommandError, match="考试不存在：NOPE"):
         call_command("compute_stats", "NOPE")
+
+
+def test_stats_computed_is_sent_after_the_commit(django_capture_on_commit_callbacks, school):
+    from exams.signals import stats_computed
+
+    exam = build_county(school, SchoolFactory(code="S002"), baseline=False)
+    heard = []
+
+    def receiver(sender, exam_id, **kwargs):
+        heard.append(exam_id)
+
+    def broken(sender, exam_id, **kwargs):
+        raise RuntimeError("a listener's bug")
+
+    stats_computed.connect(receiver)
+    stats_computed.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            stats_compute(exam_id=exam.pk)
+            assert heard == []  # not before the commit
+    finally:
+        stats_computed.disconnect(receiver)
+        stats_computed.disconnect(broken)
+    assert heard == [exam.pk]
+    exam.refresh_from_db()
+    assert exam.stats_status == "fresh"  # a failing listener changes nothing
