@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
-    MEDIA_ROOT=/data/files
+    MEDIA_ROOT=/data/files \
+    TIZHI_DEMO=0
 
 # WeasyPrint renders the bulletins with pango (libharfbuzz-subset0 makes font subsetting much
 # faster); fonts-noto-cjk puts Chinese into PDFs and charts; poppler-utils lets operators

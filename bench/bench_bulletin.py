@@ -91,7 +91,7 @@ def main() -> None:
         print(f"database: {where} (PostgreSQL {server_version()})")
         import io
 
-        from bureau.demo import demo_load
+        from demo import demo_load
         from schools.models import School
 
         if School.objects.exists():  # a BENCH_DATABASE_URL kept from an earlier run

@@ -1,5 +1,6 @@
 """Tizhi settings: one module, read from the environment (see README, .env.example)."""
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +50,11 @@ INSTALLED_APPS = [
     "rewards",
     "reports",
 ]
+# The demo county (``manage.py load_demo``) is a development app: on by default, off in the
+# production image, which leaves the ``demo`` package out (Dockerfile, .dockerignore).
+TIZHI_DEMO = env.bool("TIZHI_DEMO", default=True) and importlib.util.find_spec("demo") is not None
+if TIZHI_DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

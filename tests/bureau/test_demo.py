@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F
 
-from bureau import demo
+import demo
 from bureau.models import AcademicYear, Role, Term, User
 from exams.models import Subject
 from schools.models import (

@@ -5,7 +5,7 @@ leader has one unread bulletin again."""
 import pytest
 from django.conf import settings
 
-from bureau import demo
+import demo
 from reports.models import Bulletin
 
 from .conftest import login, snap

@@ -1,4 +1,4 @@
-"""The demo county's year of exams (``exams/demo.py``), at the small size."""
+"""The demo county's year of exams (``demo/steps/exams.py``), at the small size."""
 
 import math
 from io import StringIO
@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from bureau import demo
+import demo
 from bureau.models import User
 from bureau.selectors import todo_for
 from exams.models import (

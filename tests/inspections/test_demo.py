@@ -1,4 +1,4 @@
-"""The demo county's inspections (``inspections/demo.py``, steps 120-128), at the small size.
+"""The demo county's inspections (``demo/steps/inspections.py``, steps 120-128), at the small size.
 
 The bulletins (step 140) render PDFs and take seconds; these tests stop the load before them."""
 
@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from bureau import demo
+import demo
 from bureau.models import Role, Term, User
 from inspections.models import (
     AccountabilityKind,

@@ -1,4 +1,4 @@
-"""The demo's bulletins (``reports/demo.py``, step 140), at the small size: one load, since
+"""The demo's bulletins (``demo/steps/reports.py``, step 140), at the small size: one load, since
 each build renders a real PDF."""
 
 import datetime
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bureau import demo
+import demo
 from reports import selectors
 from reports.build import bulletin_pdf_path
 from reports.models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_three_months_two_published_one_draft_and_reset():
     lines: list[str] = []
     ctx = demo.demo_load(seed=1, size="small", log=lines.append)
-    assert any("reports.demo.bulletins" in line for line in lines)
+    assert any("demo.steps.reports.bulletins" in line for line in lines)
 
     bulletins = list(Bulletin.objects.order_by("period"))
     assert [(b.period, b.year, b.number) for b in bulletins] == [

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime
 
 from bureau.models import AcademicYear, Term
+from demo import DemoContext, demo_step
 from exams.models import Subject
-
-from . import DemoContext, demo_step
 
 YEARS = (2025, 2026)  # 2025-2026 and 2026-2027; the demo's "now" is in 2026-2027, term 1.
 SUBJECTS = (

@@ -23,14 +23,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from bureau.demo import DemoContext, demo_cleanup, demo_step
-from bureau.demo.names import person_name
 from bureau.models import AccessLog, Role, User
 from bureau.services import user_upsert
-from schools.models import Locality, School, Stage, TeachingAssignment
-
-from . import services
-from .models import (
+from demo import DemoContext, demo_cleanup, demo_step
+from demo.names import person_name
+from inspections import services
+from inspections.models import (
     AccountabilityKind,
     AccountabilityRecord,
     ChecklistItem,
@@ -48,9 +46,10 @@ from .models import (
     VisitScore,
     VisitStatus,
 )
-from .scoring import ordered_levels
-from .services_accountability import accountability_create
-from .services_overdue import rectifications_mark_overdue
+from inspections.scoring import ordered_levels
+from inspections.services_accountability import accountability_create
+from inspections.services_overdue import rectifications_mark_overdue
+from schools.models import Locality, School, Stage, TeachingAssignment
 
 VISITED_STAGES = (Stage.JUNIOR, Stage.NINE_YEAR)
 EXTRA_INSPECTORS = ("inspector_2", "inspector_3")

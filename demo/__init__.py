@@ -6,14 +6,17 @@ registers what ``--reset`` deletes; cleanups run in descending order, so that an
 goes before the registry it points at. Each step gets its own ``random.Random`` derived from
 the seed and the step's name, so adding a step never changes what the others create.
 
-Steps of this package: 10 calendar and subjects, 20 zones, groups and schools, 30 users,
-40 teachers, classes, students and teaching assignments, 50 exchanges. Apps add theirs from
-their own ``<app>/demo.py`` (see docs/demo.md), with orders from 100 on.
+The demo is a development app (``demo``), installed when ``TIZHI_DEMO`` is on (the default;
+the production image leaves this package out and sets it off). Its steps live in
+``demo/steps/``, one module per app: basics (10 calendar and subjects), schools (20 zones,
+groups and schools), users (30), staffing (40 teachers, classes, students and teaching
+assignments), exchanges (50), and from 100 on exams, inspections, reports … (docs/demo.md).
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import random
 import time
 from collections.abc import Callable
@@ -23,7 +26,6 @@ from typing import Any
 from django.db import transaction
 
 SIZES = ("small", "county")
-DEMO_APPS = ["schools", "exams", "targets", "inspections", "rewards", "reports"]
 
 DemoFunc = Callable[["DemoContext"], None]
 
@@ -110,17 +112,11 @@ def demo_cleanups() -> list[_Registered]:
 
 
 def demo_discover() -> None:
-    """Imports this package's steps and every app's ``demo`` module, where there is one."""
-    for module in ("basics", "registry", "users", "staffing", "exchanges"):
-        importlib.import_module(f"{__name__}.{module}")
-    for app in DEMO_APPS:
-        name = f"{app}.demo"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # Only "this app has no demo module" is fine; a broken import inside one is not.
-            if exc.name != name:
-                raise
+    """Imports every step module under ``demo/steps/``."""
+    from . import steps
+
+    for module in pkgutil.iter_modules(steps.__path__):
+        importlib.import_module(f"{steps.__name__}.{module.name}")
 
 
 def _run(registered: _Registered, ctx: DemoContext, mark: str) -> None:

@@ -14,11 +14,10 @@ import datetime
 
 from django.utils import timezone
 
-from bureau.demo import DemoContext, demo_cleanup, demo_step
+from demo import DemoContext, demo_cleanup, demo_step
+from reports.models import Bulletin, BulletinRead
+from reports.services import bulletin_mark_read, bulletin_publish
 from schools.models import Backbone, Locality, Student
-
-from .models import Bulletin, BulletinRead
-from .services import bulletin_mark_read, bulletin_publish
 
 DEMO_MONTHS = (datetime.date(2026, 8, 1), datetime.date(2026, 9, 1), datetime.date(2026, 10, 1))
 
@@ -87,7 +86,7 @@ def _featured_teachers(ctx: DemoContext, count: int) -> list:
 
 @demo_step(order=140)
 def bulletins(ctx: DemoContext) -> None:
-    from .build import bulletin_build, default_title
+    from reports.build import bulletin_build, default_title
 
     staff, leader = ctx.users["staff"], ctx.users["leader"]
     teachers = _featured_teachers(ctx, len(DEMO_MONTHS))
@@ -136,7 +135,7 @@ def bulletins(ctx: DemoContext) -> None:
 
 @demo_cleanup(order=140)
 def delete_bulletins(ctx: DemoContext) -> None:
-    from .build import bulletin_pdf_path
+    from reports.build import bulletin_pdf_path
 
     for bulletin in Bulletin.objects.all():
         path = bulletin_pdf_path(bulletin)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from simple_history.utils import bulk_create_with_history
 
+from demo import DemoContext, demo_cleanup, demo_step
+from demo.names import townships, villages
 from schools.models import (
     Category,
     EducationGroup,
@@ -28,9 +30,6 @@ from schools.models import (
     TeachingAssignment,
     Zone,
 )
-
-from . import DemoContext, demo_cleanup, demo_step
-from .names import townships, villages
 
 SCHOOL_CODE_PREFIX = "510499"  # 6-digit area code of the demo county (fictional).
 URBAN_TOWNSHIP = "城关镇"

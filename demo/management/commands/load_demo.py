@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from bureau.demo import SIZES, demo_load
+from demo import SIZES, demo_load
 from schools.models import School
 
 

@@ -16,6 +16,10 @@ from collections import defaultdict
 
 from simple_history.utils import bulk_create_with_history
 
+from demo import DemoContext, demo_step
+from demo.names import person_name
+from demo.profiles import NOW_YEAR, teacher_attributes
+from demo.steps.schools import CHANGE_REASON, SCHOOL_CODE_PREFIX, SchoolPlan
 from schools.models import (
     Locality,
     School,
@@ -25,11 +29,6 @@ from schools.models import (
     Teacher,
     TeachingAssignment,
 )
-
-from . import DemoContext, demo_step
-from .names import person_name
-from .profiles import NOW_YEAR, teacher_attributes
-from .registry import CHANGE_REASON, SCHOOL_CODE_PREFIX, SchoolPlan
 
 BATCH = 2000
 BIG_CLASS = 55  # over 55 students is a 大班额

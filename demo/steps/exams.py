@@ -22,14 +22,13 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from bureau.demo import DemoContext, demo_cleanup, demo_step
 from bureau.models import Role
+from demo import DemoContext, demo_cleanup, demo_step
+from exams.models import Exam, ExamKind, ExamState, ResultUpload, UploadStatus
+from exams.services.exams import SubjectLine, exam_create, exam_set_state
+from exams.services.results import _insert_entries
+from exams.services.stats import stats_compute
 from schools.models import Locality, Stage
-
-from .models import Exam, ExamKind, ExamState, ResultUpload, UploadStatus
-from .services.exams import SubjectLine, exam_create, exam_set_state
-from .services.results import _insert_entries
-from .services.stats import stats_compute
 
 JUNIOR_STAGES = (Stage.JUNIOR, Stage.NINE_YEAR, Stage.COMPLETE)
 GRADE_NAMES = {7: "七年级", 8: "八年级", 9: "九年级"}

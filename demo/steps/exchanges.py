@@ -15,12 +15,11 @@ from collections import defaultdict
 
 from simple_history.utils import bulk_create_with_history
 
+from demo import DemoContext, demo_step
+from demo.profiles import NOW_YEAR
+from demo.steps.schools import CHANGE_REASON
 from schools.exchanges import is_eligible
 from schools.models import Locality, School, Stage, Teacher, TeacherExchange
-
-from . import DemoContext, demo_step
-from .profiles import NOW_YEAR
-from .registry import CHANGE_REASON
 
 BATCH = 2000
 _YEAR_START = datetime.date(NOW_YEAR, 9, 1)
