@@ -259,7 +259,7 @@ def floor(data: bytes) -> float:
     what no import can beat, the reference of the 3× goals."""
     from django.db import connection, transaction
 
-    from bureau.spreadsheets import read_sheets
+    from core.spreadsheets import read_sheets
 
     start = time.perf_counter()
     rows = read_sheets(data, "xlsx")["成绩"]

@@ -11,10 +11,10 @@ Runs in a throwaway PostgreSQL database (``bench/_common.py``: ``BENCH_DATABASE_
     and subject) into a scratch table — the reference of the import's goal (3× the floor);
     and (a') the same read plus COPY of the 60,000 wide rows (one per student, the scores as
     JSON) the import now stores;
-(b) the parse alone (``exams.results.parse_results``);
+(b) the parse alone (``exams.engine.sheet.parse_results``);
 (c) the end-to-end ``results_import`` of the county-wide file by staff (first upload: every
     student is new), and again (every student exists, all entries replaced);
-(d) loading the stored exam back as the wide frame (``exams.selectors.entries_frame``).
+(d) loading the stored exam back as the wide frame (``exams.selectors.entries.entries_frame``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def wide_floor(data: bytes) -> float:
     """calamine read + COPY of one row per student with the scores as JSON text."""
     from django.db import connection, transaction
 
-    from bureau.spreadsheets import read_sheets
+    from core.spreadsheets import read_sheets
 
     start = time.perf_counter()
     rows = read_sheets(data, "xlsx")["成绩"]
@@ -62,9 +62,9 @@ def wide_floor(data: bytes) -> float:
 
 
 def run(students: int, keep: str | None) -> None:
+    from exams.engine.sheet import parse_results
     from exams.models import ExamEntry
-    from exams.results import parse_results
-    from exams.selectors import entries_frame
+    from exams.selectors.entries import entries_frame
     from exams.services.results import results_import
 
     print(f"PostgreSQL {server_version()}")

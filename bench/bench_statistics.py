@@ -92,9 +92,9 @@ def sections(exam_id: int) -> dict[str, float]:
 
 
 def engine(exam, runs: int) -> list[float]:
-    from exams import statistics
-    from exams.selectors import entries_frame
-    from exams.stats_selectors import assignments_frame, exam_spec
+    from exams.engine import statistics
+    from exams.selectors.entries import entries_frame
+    from exams.selectors.stats import assignments_frame, exam_spec
 
     frame = entries_frame(exam_id=exam.pk)
     spec = exam_spec(exam)

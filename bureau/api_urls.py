@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from exams import api as exams_api
+from exams.api import views as exams_api
 from inspections import api as inspections_api
 from reports import api as reports_api
 from schools import api as schools_api

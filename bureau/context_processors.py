@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import pgettext
 
-from inspections.selectors_liaison import is_liaison
+from inspections.selectors.liaison import is_liaison
 from reports import selectors as reports_selectors
 
 from . import access

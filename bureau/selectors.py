@@ -56,9 +56,9 @@ def inspections_for_dashboard(user) -> dict:
     the user is liaison of a school: a link to /liaison/)."""
     from django.utils import timezone
 
-    from bureau.errors import DomainError
+    from core.errors import DomainError
     from inspections import selectors as inspections
-    from inspections.selectors_liaison import is_liaison
+    from inspections.selectors.liaison import is_liaison
 
     role = access.role_of(user)
     today = timezone.localdate()
@@ -92,7 +92,7 @@ def todo_for(user) -> list[dict]:
     from django.urls import reverse
 
     from exams.models import ExamState, ResultUpload, UploadStatus
-    from exams.selectors import stages_for_grade
+    from exams.selectors.entries import stages_for_grade
     from schools.models import School
 
     todo = []

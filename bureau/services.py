@@ -6,7 +6,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .errors import DomainError
+from core.errors import DomainError
+
 from .models import Role, User
 
 

@@ -191,7 +191,7 @@ class ExamEntry(models.Model):
 
     ``scores`` maps the id of each subject of the exam, as a string, to the score or None
     (absent): ``{"3": 95.5, "4": null}``; every subject of the exam is a key. The school and
-    class are the student's at the time of the exam. ``exams.selectors.entries_frame`` reads
+    class are the student's at the time of the exam. ``exams.selectors.entries.entries_frame`` reads
     an exam's rows as a frame."""
 
     # The unique constraint and the index lead with exam: no index of its own.

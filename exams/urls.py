@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_manage, views_upload
+from exams.views import analysis as views
+from exams.views import manage as views_manage
+from exams.views import upload as views_upload
 
 app_name = "exams"
 

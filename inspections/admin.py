@@ -86,7 +86,7 @@ class ObservationQuotaAdmin(admin.ModelAdmin):
 
 @admin.register(VisitAttachment)
 class VisitAttachmentAdmin(admin.ModelAdmin):
-    """Looked up here; added and deleted on the visit's page (inspections.services_files),
+    """Looked up here; added and deleted on the visit's page (inspections.services.files),
     which keeps the file and its row together."""
 
     list_display = ["original_name", "visit", "content_type", "size", "uploaded_by", "uploaded_at"]

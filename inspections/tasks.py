@@ -6,7 +6,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .services_overdue import rectifications_mark_overdue
+from inspections.services.overdue import rectifications_mark_overdue
 
 
 @shared_task(name="inspections.tasks.mark_overdue_rectifications")

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from bureau.errors import DomainError
-from bureau.storage import private_dir, write_private
+from core.errors import DomainError
+from core.storage import private_dir, write_private
 
 from .models import BuildStatus, Bulletin, BulletinStatus
 from .services import next_number

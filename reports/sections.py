@@ -24,10 +24,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bureau.formatting import mask_name
 from bureau.models import AcademicYear, Role, Term
+from core.formatting import mask_name
 from exams.models import TOTAL, Exam, ExamKind, ExamState, ExamSubject, Level, StatsStatus, UnitStat
-from exams.stats_selectors import gaps_by_stage
+from exams.selectors.stats import gaps_by_stage
 from inspections.models import (
     RectificationAction,
     RectificationEvent,
@@ -239,7 +239,7 @@ def value_added_movers(exam: Exam, schools: list[dict], limit: int = MOVERS) -> 
 
 
 def exam_gaps(exam: Exam, subject: str) -> list[dict]:
-    """最大距 of each 学段 (``exams.stats_selectors.gaps_by_stage``), in 学段 order."""
+    """最大距 of each 学段 (``exams.selectors.stats.gaps_by_stage``), in 学段 order."""
     found = gaps_by_stage(exam=exam, subject=subject)
     out = []
     for stage in [s for s in Stage.values if s in found]:
@@ -552,7 +552,7 @@ def student_names_once():
 
 def mask_students(text: str, names: frozenset[str] | None = None) -> str:
     """The text with every occurrence of a registered student's full name masked to 张*明 form
-    (``bureau.formatting.mask_name``); the longest name wins where names overlap."""
+    (``core.formatting.mask_name``); the longest name wins where names overlap."""
     if not text:
         return text or ""
     if names is None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 
 from .models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
 

@@ -1,6 +1,6 @@
 """Reading the roster workbook (SPEC §2): sheets 学校, 教师, 班级, 任课 → typed records and
 problems. Pure: no ORM; references between sheets and to the database are resolved by
-``schools.services.roster_import``.
+``schools.services.roster.roster_import``.
 
 The label → code maps below mirror the TextChoices of ``schools.models`` (a test keeps them
 in step) plus the synonyms that bureaus actually write (中师, 大专, 副高 …).
@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from bureau.spreadsheets import (
+from core.spreadsheets import (
     Column,
     Problem,
     Rows,
@@ -237,7 +237,7 @@ class RosterParse:
 
 
 def parse_roster(data: bytes, kind: str) -> RosterParse:
-    """Reads a checked upload (see ``bureau.spreadsheets.check_upload``) into records."""
+    """Reads a checked upload (see ``core.spreadsheets.check_upload``) into records."""
     result = RosterParse()
     sheets = read_sheets(data, kind)
     claimed: dict[str, tuple[str, Rows]] = {}

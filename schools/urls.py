@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_roster
+from schools.views import registry as views
+from schools.views import roster as views_roster
 
 app_name = "schools"
 

@@ -1,6 +1,6 @@
 from django import template
 
-from bureau.formatting import mask_name, percent
+from core.formatting import mask_name, percent
 
 register = template.Library()
 

@@ -47,8 +47,8 @@ from inspections.models import (
     VisitStatus,
 )
 from inspections.scoring import ordered_levels
-from inspections.services_accountability import accountability_create
-from inspections.services_overdue import rectifications_mark_overdue
+from inspections.services.accountability import accountability_create
+from inspections.services.overdue import rectifications_mark_overdue
 from schools.models import Locality, School, Stage, TeachingAssignment
 
 VISITED_STAGES = (Stage.JUNIOR, Stage.NINE_YEAR)

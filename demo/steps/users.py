@@ -8,13 +8,13 @@ seat's secondary schools, ``staff`` with every other school.
 
 from __future__ import annotations
 
-from demo.management.commands.demo_logins import DEMO_USERNAMES
 from django.conf import settings
 from django.db.models import Q
 
 from bureau.models import AccessLog, Role, User
 from bureau.services import user_upsert
 from demo import DemoContext, demo_cleanup, demo_step
+from demo.management.commands.demo_logins import DEMO_USERNAMES
 from demo.names import person_name
 from schools.models import Locality, School, Stage
 

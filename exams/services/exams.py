@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bureau.errors import DomainError
 from bureau.models import AcademicYear, Term
+from core.errors import DomainError
 
 from ..models import (
     DEFAULT_WEIGHTS,

@@ -2,7 +2,7 @@
 command line.
 
 ``results_import`` checks who may upload for which school and when, reads the file
-(``exams.results``), resolves every row against the database (students, schools, classes),
+(``exams.engine.sheet``), resolves every row against the database (students, schools, classes),
 keeps the file under ``MEDIA_ROOT/results/<random token>`` and records a ``ResultUpload``.
 Only a file without errors, and not in a dry run, is committed: in one transaction the
 students are upserted by student number, missing classes created, and every ``ExamEntry``
@@ -31,15 +31,15 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from bureau import access
-from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
-from bureau.spreadsheets import Problem, check_upload, error, safe_display_name, warning
-from bureau.storage import private_dir, write_private
+from core.errors import DomainError, NotAllowed
+from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
+from core.storage import private_dir, write_private
+from exams.engine import sheet as results
+from exams.engine.sheet import CLASS, CLASS_TEXT, NAME, NUMBER, SCHOOL, ResultsParse
 from schools.models import GRADE_SHORT, School, SchoolClass, Student
 
-from .. import results
 from ..models import Exam, ExamEntry, ExamState, ResultUpload, StatsStatus, UploadStatus
-from ..results import CLASS, CLASS_TEXT, NAME, NUMBER, SCHOOL, ResultsParse
 
 RESULTS_DIR = "results"
 STORED_PROBLEMS_MAX = 1000  # per kind, in ResultUpload.errors / .warnings

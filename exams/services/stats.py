@@ -1,7 +1,7 @@
 """Computing and storing an exam's statistics (SPEC §1, §3): one way in for the background
 job, the ``compute_stats`` command and the "recompute" buttons.
 
-``stats_compute`` loads the exam into the engine's frames (``exams.selectors.entries_frame``,
+``stats_compute`` loads the exam into the engine's frames (``exams.selectors.entries.entries_frame``,
 the teaching assignments, the baseline exam's entries), calls ``statistics.compute_all`` once,
 and only then replaces, in one transaction, the exam's ``UnitStat`` and ``StudentResult`` rows.
 A failure marks the exam ``failed`` and leaves the rows of the previous run as they were.
@@ -19,13 +19,13 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from exams.engine import statistics
+from exams.selectors.entries import entries_frame
+from exams.selectors.stats import assignments_frame, exam_spec
 from schools.models import Teacher
 
-from .. import statistics
 from ..models import Exam, Level, StatsStatus, StudentResult, UnitStat
-from ..selectors import entries_frame
 from ..signals import stats_computed
-from ..stats_selectors import assignments_frame, exam_spec
 from .results import enqueue_stats
 
 logger = logging.getLogger(__name__)

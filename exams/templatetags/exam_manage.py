@@ -8,7 +8,7 @@ register = template.Library()
 @register.inclusion_tag("exams/_exam_manage.html", takes_context=True)
 def exam_manage_actions(context, exam):
     """The managers' buttons of an exam page: state moves, edit (drafts), recompute."""
-    from exams.views_manage import state_actions
+    from exams.views.manage import state_actions
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -11,9 +11,10 @@ staff, an admin); ``POST /rectifications/{id}/verify/`` by an inspector (or staf
 the user; ``GET /observations/compliance/`` compares what each user did with their quota.
 """
 
+from inspections.api.rectifications import ObservationViewSet, RectificationViewSet
+
 from .accountability import AccountabilityViewSet
 from .checklists import ChecklistViewSet
-from .tasks import ObservationViewSet, RectificationViewSet
 from .visits import VisitViewSet
 
 __all__ = [

@@ -10,14 +10,12 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from bureau import access
-from bureau.errors import DomainError
 from bureau.models import AcademicYear
+from core.errors import DomainError
+from inspections.selectors import accountability as selectors_accountability
+from inspections.services import accountability as services_accountability
 
-from .. import (
-    selectors,
-    selectors_accountability,
-    services_accountability,
-)
+from .. import selectors
 from ..models import (
     AccountabilityKind,
     AccountabilityRecord,

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers
 
 from bureau import access
-from bureau.errors import DomainError
 from bureau.models import Role, User
+from core.errors import DomainError
 
 from .. import (
     services,

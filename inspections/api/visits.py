@@ -12,14 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from bureau.errors import DomainError
+from core.errors import DomainError
+from inspections.services import corrections as services_corrections
+from inspections.services import files as services_files
 
-from .. import (
-    selectors,
-    services,
-    services_corrections,
-    services_files,
-)
+from .. import selectors, services
 from ..models import (
     Visit,
     VisitAttachment,

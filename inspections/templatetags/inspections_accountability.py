@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from inspections.selectors_accountability import accountability_for
+from inspections.selectors.accountability import accountability_for
 
 register = template.Library()
 

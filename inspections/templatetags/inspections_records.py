@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bureau import access
-from inspections import services_files
 from inspections.models import VisitCorrection, VisitKind, VisitStatus
+from inspections.services import files as services_files
 
 register = template.Library()
 

@@ -1,5 +1,5 @@
-from bureau.formatting import mask_name, percent
 from bureau.templatetags.tizhi import grade_name
+from core.formatting import mask_name, percent
 
 
 def test_mask_name_keeps_first_and_last_character():

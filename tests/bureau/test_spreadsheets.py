@@ -7,8 +7,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from bureau import spreadsheets as ss
-from bureau.spreadsheets import (
+from core import spreadsheets as ss
+from core.spreadsheets import (
     Problem,
     SpreadsheetError,
     annotate_workbook,

@@ -9,8 +9,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from bureau import spreadsheets as ss
-from bureau.spreadsheets import (
+from core import spreadsheets as ss
+from core.spreadsheets import (
     SpreadsheetError,
     UncomputedFormula,
     check_upload,
@@ -19,8 +19,8 @@ from bureau.spreadsheets import (
     read_sheets,
     uncomputed_formulas,
 )
+from exams.engine.sheet import parse_results
 from exams.models import ExamEntry, ResultUpload
-from exams.results import parse_results
 from exams.services.results import results_import
 from schools.models import Student
 from schools.roster import parse_roster

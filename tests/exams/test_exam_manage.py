@@ -278,7 +278,7 @@ def test_edit_refused_after_draft(client_for, staff, state):
 
 
 def test_the_service_refuses_to_change_an_exam_that_is_not_a_draft(staff):
-    from bureau.errors import DomainError
+    from core.errors import DomainError
 
     exam = ExamFactory(code="E1", state="open")
     with pytest.raises(DomainError, match="不能修改"):
@@ -299,7 +299,7 @@ def test_changing_a_draft_with_results_requests_its_statistics(staff, school):
     ExamEntry.objects.create(
         exam=exam, student=student, school=school, scores={str(subject_id): 110}
     )
-    from bureau.errors import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError, match="满分不能低于"):
         exam_update(

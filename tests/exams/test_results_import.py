@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
-from bureau.spreadsheets import SpreadsheetError
+from core.errors import DomainError, NotAllowed
+from core.spreadsheets import SpreadsheetError
 from exams.models import ExamEntry, ResultUpload, Subject
 from exams.services import results as service
 from exams.services.results import ExamStateError, results_import

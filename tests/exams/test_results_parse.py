@@ -7,7 +7,13 @@ import numpy as np
 import openpyxl
 import pytest
 
-from exams.results import ResultRecord, clean_score, clean_score_column, parse_class, parse_results
+from exams.engine.sheet import (
+    ResultRecord,
+    clean_score,
+    clean_score_column,
+    parse_class,
+    parse_results,
+)
 
 SUBJECTS = {"语文": 120, "数学": 120, "英语": 120, "物理": 70}
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from exams.models import ExamEntry, ExamSubject
-from exams.selectors import entries_frame
+from exams.selectors.entries import entries_frame
 
 from ..factories import ClassFactory, ExamFactory, StudentFactory
 

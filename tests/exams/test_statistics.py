@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.statistics import (
+from exams.engine.statistics import (
     BAND_COLUMNS,
     STAT_COLUMNS,
     TOTAL,

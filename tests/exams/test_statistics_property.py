@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exams.statistics import (
+from exams.engine.statistics import (
     BAND_COLUMNS,
     LEVEL_KEYS,
     STAT_COLUMNS,

@@ -4,8 +4,8 @@ shapes, rounding, and who reads what (see stats_data for the county)."""
 import pytest
 
 from bureau.models import AccessLog
-from exams import stats_selectors
 from exams.models import Exam
+from exams.selectors import stats as stats_selectors
 from exams.services.stats import stats_compute
 
 from .stats_data import STD_CHINESE, build_county

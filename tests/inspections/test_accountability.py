@@ -6,12 +6,12 @@ import datetime
 import pytest
 from django.template.loader import render_to_string
 
-from bureau.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from exams.models import ExamState
 from inspections import services
 from inspections.models import AccountabilityKind, AccountabilityRecord
-from inspections.selectors_accountability import accountability_for
-from inspections.services_accountability import accountability_create
+from inspections.selectors.accountability import accountability_for
+from inspections.services.accountability import accountability_create
 from tests.factories import AcademicYearFactory, ExamFactory
 
 from .conftest import DAY, full_scores

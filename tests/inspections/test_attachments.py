@@ -15,9 +15,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 
-from bureau.errors import DomainError, NotAllowed
-from inspections import services, services_files
+from core.errors import DomainError, NotAllowed
+from inspections import services
 from inspections.models import VisitAttachment
+from inspections.services import files as services_files
 
 from ..factories import UserFactory
 from .conftest import full_scores

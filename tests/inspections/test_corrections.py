@@ -6,10 +6,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 
-from bureau.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from inspections import selectors, services
 from inspections.models import Visit, VisitCorrection
-from inspections.services_corrections import visit_correct
+from inspections.services.corrections import visit_correct
 
 from .conftest import DAY, full_scores
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bureau.celery import app
 from inspections import services
 from inspections.models import RectificationAction, RectificationEvent, RectificationTask
-from inspections.services_overdue import rectifications_mark_overdue
+from inspections.services.overdue import rectifications_mark_overdue
 from inspections.tasks import mark_overdue_rectifications
 
 TODAY = datetime.date(2026, 11, 10)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inspections import services
 from inspections.models import RectificationStatus, RectificationTask
-from inspections.views_visits import rectifications_block
+from inspections.views.visits import rectifications_block
 
 ROLES = ["admin_user", "leader", "staff", "inspector", "principal", "other_principal"]
 

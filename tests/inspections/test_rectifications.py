@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from bureau.errors import DomainError
+from core.errors import DomainError
 from inspections import services
 from inspections.models import RectificationStatus
-from schools.services import NotAllowed
+from schools.services.roster import NotAllowed
 
 ROLES = ["admin_user", "leader", "staff", "inspector", "principal", "other_principal"]
 NOT_FOUND = {"detail": "整改事项不存在"}

@@ -3,7 +3,7 @@
 import pytest
 
 from bureau import access
-from bureau.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from inspections import selectors, services
 from inspections.models import ChecklistTemplate, VisitStatus
 

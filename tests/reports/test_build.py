@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from bureau.errors import DomainError
+from core.errors import DomainError
 from reports import build
 from reports.models import Bulletin
 

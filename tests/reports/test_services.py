@@ -7,7 +7,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from bureau.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from reports import selectors, services
 from reports.models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from bureau.errors import DomainError
+from core.errors import DomainError
 from schools.exchanges import (
     MAX_AGE_FEMALE,
     MAX_AGE_MALE,
@@ -16,7 +16,7 @@ from schools.exchanges import (
     is_eligible,
 )
 from schools.models import TeacherExchange
-from schools.services_exchanges import exchange_create
+from schools.services.exchanges import exchange_create
 from tests.factories import AcademicYearFactory, ExchangeFactory, SchoolFactory, TeacherFactory
 
 D = datetime.date

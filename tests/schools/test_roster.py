@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from bureau.errors import DomainError
-from bureau.spreadsheets import Problem, SpreadsheetError
+from core.errors import DomainError
+from core.spreadsheets import Problem, SpreadsheetError
 from exams.models import Subject
 from schools import roster
 from schools.models import (
@@ -26,7 +26,7 @@ from schools.models import (
     Zone,
 )
 from schools.roster import parse_roster
-from schools.services import NotAllowed, roster_import
+from schools.services.roster import NotAllowed, roster_import
 
 from ..factories import AcademicYearFactory, SchoolFactory, SubjectFactory, TeacherFactory
 

@@ -3,9 +3,9 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bureau.errors import DomainError
 from bureau.models import Role
 from bureau.services import user_upsert
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

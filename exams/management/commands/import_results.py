@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bureau.errors import DomainError
-from bureau.spreadsheets import max_upload_bytes
+from core.errors import DomainError
+from core.spreadsheets import max_upload_bytes
 from exams.models import Exam
 from exams.services.results import results_import
 from schools.models import School

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bureau.errors import DomainError
+from core.errors import DomainError
 from reports.build import bulletin_build, bulletin_pdf_path
 from reports.models import BuildStatus
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bureau.errors import DomainError
-from bureau.spreadsheets import max_upload_bytes
-from schools.services import roster_import
+from core.errors import DomainError
+from core.spreadsheets import max_upload_bytes
+from schools.services.roster import roster_import
 
 
 class Command(BaseCommand):
