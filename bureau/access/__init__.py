@@ -13,6 +13,20 @@ Roles (DESIGN.md):
 """
 
 from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .inspections import (
+    COVERAGE_ROLES,
+    INSPECTING_ROLES,
+    OBSERVERS,
+    RECORDERS,
+    can_answer_rectification,
+    can_be_inspector,
+    can_change_visit,
+    can_observe,
+    can_record_accountability,
+    can_record_visits,
+    can_see_coverage,
+    is_principal,
+)
 from .roles import (
     ALL_SEEING,
     MANAGERS,
@@ -20,6 +34,7 @@ from .roles import (
     is_admin,
     is_manager,
     own_school_id,
+    require,
     role_of,
     sees_all_schools,
 )
@@ -45,7 +60,20 @@ from .students import (
 __all__ = [
     "AGGREGATES",
     "ALL_SEEING",
+    "COVERAGE_ROLES",
+    "INSPECTING_ROLES",
     "MANAGERS",
+    "OBSERVERS",
+    "RECORDERS",
+    "can_answer_rectification",
+    "can_be_inspector",
+    "can_change_visit",
+    "can_observe",
+    "can_record_accountability",
+    "can_record_visits",
+    "can_see_coverage",
+    "is_principal",
+    "require",
     "assert_can",
     "can_change_school",
     "can_upload_results",

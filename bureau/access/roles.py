@@ -34,6 +34,15 @@ def own_school_id(user) -> int | None:
     return user.school_id if role_of(user) == Role.PRINCIPAL else None
 
 
+def require(allowed: bool, message: str) -> None:
+    """What a service starts with: refuses with ``message`` (a 403 for the API and the pages)
+    when the user may not do this."""
+    from core.errors import NotAllowed
+
+    if not allowed:
+        raise NotAllowed(message)
+
+
 def assert_can(allowed: bool) -> None:
     """Raises Http404-free PermissionDenied for actions on objects the user can see."""
     from django.core.exceptions import PermissionDenied

@@ -33,7 +33,7 @@ class ManagersRecordAccountability(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return selectors_accountability.may_record_accountability(request.user)
+        return access.can_record_accountability(request.user)
 
 
 class AccountabilitySerializer(serializers.ModelSerializer):

@@ -12,9 +12,6 @@ from bureau import access
 from bureau.models import Role, User
 from core.errors import DomainError
 
-from .. import (
-    services,
-)
 from ..models import (
     ChecklistTemplate,
     ItemKind,
@@ -40,7 +37,7 @@ class RecordersWriteVisits(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return access.role_of(request.user) in services.RECORDERS
+        return access.can_record_visits(request.user)
 
 
 def _inline_choices(choices):

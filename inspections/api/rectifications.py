@@ -47,7 +47,7 @@ class RecordersSetRectifications(permissions.BasePermission):
     def has_permission(self, request, view):
         if view.action != "create":
             return True
-        return access.role_of(request.user) in services.RECORDERS
+        return access.can_record_visits(request.user)
 
 
 class RectificationEventSerializer(serializers.ModelSerializer):
@@ -196,7 +196,7 @@ class ObserversWrite(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return access.role_of(request.user) in services.OBSERVERS
+        return access.can_observe(request.user)
 
 
 class ObservationSerializer(serializers.ModelSerializer):

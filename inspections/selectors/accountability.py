@@ -43,8 +43,3 @@ def accountability_filter(
     if year is not None:
         qs = qs.filter(date__range=(year.start, year.end))
     return qs
-
-
-def may_record_accountability(user) -> bool:
-    """Admins and bureau staff record warnings and interviews."""
-    return access.is_manager(user)

@@ -16,14 +16,11 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.models import Role, Term, User
+from bureau.models import Term, User
 from inspections.models import ChecklistTemplate, ItemKind, Visit, VisitKind, VisitStatus
 from inspections.scoring import ordered_levels
 from inspections.selectors import visit_score, visits_for
 from schools.models import School
-
-# Who may be named among a visit's inspectors (inspections.services.INSPECTING_ROLES).
-INSPECTING_ROLES = (Role.INSPECTOR, Role.STAFF, Role.ADMIN)
 
 
 def latest_checklists() -> QuerySet[ChecklistTemplate]:
@@ -40,7 +37,7 @@ def inspector_choices() -> QuerySet[User]:
     """Active users who may be named among a visit's inspectors (superusers count as admins)."""
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(role__in=INSPECTING_ROLES) | Q(is_superuser=True))
+        .filter(Q(role__in=access.INSPECTING_ROLES) | Q(is_superuser=True))
         .order_by("role", "username")
     )
 
@@ -235,5 +232,5 @@ def school_visits(*, user, school: School) -> dict:
         "rows": rows[:SCHOOL_VISITS_SHOWN],
         "count": len(rows),
         "chart": chart,
-        "can_record": access.role_of(user) in INSPECTING_ROLES,
+        "can_record": access.can_record_visits(user),
     }

@@ -45,11 +45,6 @@ from inspections.models import (
 from inspections.scoring import level_max, level_points, ordered_levels
 from schools.models import School, Teacher
 
-RECORDERS = {Role.ADMIN, Role.STAFF, Role.INSPECTOR}
-# Who may be named among a visit's inspectors.
-INSPECTING_ROLES = {Role.INSPECTOR, Role.STAFF, Role.ADMIN}
-
-
 # --- checklists ----------------------------------------------------------------------------
 
 
@@ -169,22 +164,18 @@ def checklist_revise(
 
 
 def _check_recorder(user) -> None:
-    if access.role_of(user) not in RECORDERS:
-        raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以记录督导"))
-
-
-def may_change_visit(user, visit: Visit) -> bool:
-    role = access.role_of(user)
-    if role in access.MANAGERS:
-        return True
-    return role == Role.INSPECTOR and visit.inspectors.filter(pk=user.pk).exists()
+    access.require(
+        access.can_record_visits(user), _("只有督导员、局机关工作人员或管理员可以记录督导")
+    )
 
 
 def _check_may_change(user, visit: Visit) -> None:
     if visit.locked:
         raise NotAllowed(_("督导记录已提交，不能再修改"))
-    if not may_change_visit(user, visit):
-        raise NotAllowed(_("只有该次督导的督导人员、局机关工作人员或管理员可以修改督导记录"))
+    access.require(
+        access.can_change_visit(user, visit),
+        _("只有该次督导的督导人员、局机关工作人员或管理员可以修改督导记录"),
+    )
 
 
 def _check_kind(kind) -> str:
@@ -195,9 +186,9 @@ def _check_kind(kind) -> str:
 
 def _inspector_list(inspectors, user) -> list:
     people = list(inspectors or [])
-    if access.role_of(user) == Role.INSPECTOR and user not in people:
+    if access.role_of(user) == Role.INSPECTOR and user not in people:  # the recorder goes too
         people.append(user)
-    wrong = [str(p) for p in people if p.effective_role not in INSPECTING_ROLES]
+    wrong = [str(p) for p in people if not access.can_be_inspector(p)]
     if wrong:
         raise DomainError(_("以下用户不能作为督导人员：%(names)s") % {"names": "、".join(wrong)})
     if not people:
@@ -393,8 +384,9 @@ def rectification_create(
 ) -> RectificationTask:
     """A task for a school to put something right by ``deadline``, ``open``; optionally from
     one of that school's visits."""
-    if access.role_of(user) not in RECORDERS:
-        raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以下达整改"))
+    access.require(
+        access.can_record_visits(user), _("只有督导员、局机关工作人员或管理员可以下达整改")
+    )
     title = (title or "").strip()
     if not title:
         raise DomainError(_("整改问题不能为空"))
@@ -418,19 +410,14 @@ def rectification_create(
     return task
 
 
-def may_answer_rectification(user, task: RectificationTask) -> bool:
-    role = access.role_of(user)
-    if role in access.MANAGERS:
-        return True
-    return role == Role.PRINCIPAL and user.school_id == task.school_id
-
-
 @transaction.atomic
 def rectification_answer(*, task: RectificationTask, user, text: str) -> RectificationTask:
     """The school's answer (what was done); only while ``open`` or ``reopened``."""
     task = RectificationTask.objects.select_for_update().get(pk=task.pk)
-    if not may_answer_rectification(user, task):
-        raise NotAllowed(_("只有该校校长、局机关工作人员或管理员可以答复整改"))
+    access.require(
+        access.can_answer_rectification(user, task),
+        _("只有该校校长、局机关工作人员或管理员可以答复整改"),
+    )
     if task.status not in ANSWERABLE:
         raise DomainError(
             _("整改事项%(status)s，不能答复") % {"status": task.get_status_display()},
@@ -452,8 +439,9 @@ def rectification_verify(
     """Checks an answer: accepted closes the task (销号), otherwise it goes back to the school
     (``reopened``) with a reason."""
     task = RectificationTask.objects.select_for_update().get(pk=task.pk)
-    if access.role_of(user) not in RECORDERS:
-        raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以验收整改"))
+    access.require(
+        access.can_record_visits(user), _("只有督导员、局机关工作人员或管理员可以验收整改")
+    )
     if task.status != RectificationStatus.ANSWERED:
         raise DomainError(
             _("整改事项%(status)s，只有已答复的整改才能验收")
@@ -474,8 +462,6 @@ def rectification_verify(
 
 # --- lesson observations (推门听课) ---------------------------------------------------------
 
-OBSERVERS = RECORDERS | {Role.PRINCIPAL}
-
 
 @transaction.atomic
 def observation_create(
@@ -490,11 +476,10 @@ def observation_create(
     notes: str = "",
 ) -> Observation:
     """A lesson the user sat in on, at the teacher's school."""
-    role = access.role_of(user)
-    if role not in OBSERVERS:
-        raise NotAllowed(_("只有校长、督导员、局机关工作人员或管理员可以记录听课"))
-    if role == Role.PRINCIPAL and teacher.school_id != user.school_id:
-        raise NotAllowed(_("校长只能记录本校的听课"))
+    access.require(
+        access.can_observe(user), _("只有校长、督导员、局机关工作人员或管理员可以记录听课")
+    )
+    access.require(access.can_observe(user, teacher), _("校长只能记录本校的听课"))
     if rating not in Rating.values:
         raise DomainError(_("评价只能是 %(values)s") % {"values": "、".join(Rating.values)})
     if date is None:

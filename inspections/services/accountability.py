@@ -17,7 +17,6 @@ from bureau import access
 from core.errors import DomainError, NotAllowed
 from inspections import selectors
 from inspections.models import AccountabilityKind, AccountabilityRecord, Visit, VisitStatus
-from inspections.selectors.accountability import may_record_accountability
 from schools.models import School
 
 
@@ -65,7 +64,7 @@ def accountability_create(
     user,
 ) -> AccountabilityRecord:
     """Records a warning or an interview; ``person`` blank means the school itself."""
-    if not may_record_accountability(user):
+    if not access.can_record_accountability(user):
         raise NotAllowed(_("只有局机关工作人员或管理员可以记录问责"))
     if kind not in AccountabilityKind.values:
         raise DomainError(

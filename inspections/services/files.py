@@ -25,11 +25,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from bureau import access
 from core import spreadsheets
 from core.errors import DomainError, NotAllowed
 from core.storage import private_dir, write_private
 from inspections.models import Visit, VisitAttachment
-from inspections.services import may_change_visit
 
 ATTACHMENTS_DIR = "attachments"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -256,8 +256,10 @@ def check_content(name: str, data: bytes) -> Kind:
 def _check_may_change(user, visit: Visit) -> None:
     if visit.locked:
         raise NotAllowed(_("督导记录已提交，附件不能再增删"))
-    if not may_change_visit(user, visit):
-        raise NotAllowed(_("只有该次督导的督导人员、局机关工作人员或管理员可以增删附件"))
+    access.require(
+        access.can_change_visit(user, visit),
+        _("只有该次督导的督导人员、局机关工作人员或管理员可以增删附件"),
+    )
 
 
 def _read(file, name: str) -> bytes:

@@ -28,7 +28,6 @@ from inspections.models import AccountabilityKind, Visit, VisitStatus
 from inspections.selectors.accountability import (
     accountability_filter,
     accountability_for,
-    may_record_accountability,
 )
 from inspections.services.accountability import accountability_create
 
@@ -63,7 +62,7 @@ def accountability_list(request):
             "years": years,
             "schools": schools,
             "chosen": {"kind": kind, "year": year.name if year else "", "school": school_code},
-            "may_record": may_record_accountability(user),
+            "may_record": access.can_record_accountability(user),
             "active_nav": "inspections",
         },
     )
@@ -143,7 +142,7 @@ def _chosen_school(request, user):
 @login_required
 def accountability_new(request):
     user = request.user
-    access.assert_can(may_record_accountability(user))
+    access.assert_can(access.can_record_accountability(user))
     school = _chosen_school(request, user)
     if request.method == "POST" and "refresh" not in request.POST:
         form = AccountabilityForm(request.POST, user=user, school=school)

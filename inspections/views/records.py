@@ -26,7 +26,6 @@ from inspections import selectors
 from inspections.models import ItemKind, VisitAttachment, VisitKind, VisitStatus
 from inspections.scoring import ordered_levels
 from inspections.services import files as services_files
-from inspections.services import may_change_visit
 from inspections.services.corrections import visit_correct as correct_visit
 
 
@@ -51,7 +50,7 @@ def _back(request, visit):
 
 
 def _check_may_change(user, visit) -> None:
-    if visit.status != VisitStatus.DRAFT or not may_change_visit(user, visit):
+    if visit.status != VisitStatus.DRAFT or not access.can_change_visit(user, visit):
         raise PermissionDenied(_("没有权限增删该督导记录的附件"))
 
 

@@ -46,10 +46,6 @@ def _page(request, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _is_principal(user) -> bool:
-    return access.role_of(user) == Role.PRINCIPAL
-
-
 def _forbidden(request, template: str, context: dict, error: NotAllowed):
     messages.error(request, error.message)
     return render(request, template, context, status=403)
@@ -62,7 +58,7 @@ def _forbidden(request, template: str, context: dict, error: NotAllowed):
 def rectification_list(request):
     user = request.user
     today = timezone.localdate()
-    schools = None if _is_principal(user) else access.schools_for(user).order_by("code")
+    schools = None if access.is_principal(user) else access.schools_for(user).order_by("code")
     form = RectificationFilterForm(request.GET or None, schools=schools)
     data = form.cleaned_data if form.is_valid() else {}
     scope = selectors.rectifications_for(user)
@@ -99,7 +95,7 @@ def rectification_list(request):
             "page": page,
             "counts": counts,
             "overdue_count": overdue_count,
-            "may_create": access.role_of(user) in services.RECORDERS,
+            "may_create": access.can_record_visits(user),
             "active_nav": "rectifications",
         },
     )
@@ -109,12 +105,8 @@ def _detail_context(request, task, *, answer_form=None, verify_form=None) -> dic
     user = request.user
     today = timezone.localdate()
     selectors.with_lateness([task], today)
-    may_answer = (
-        services.may_answer_rectification(user, task) and task.status in services.ANSWERABLE
-    )
-    may_verify = (
-        access.role_of(user) in services.RECORDERS and task.status == RectificationStatus.ANSWERED
-    )
+    may_answer = access.can_answer_rectification(user, task) and task.status in services.ANSWERABLE
+    may_verify = access.can_record_visits(user) and task.status == RectificationStatus.ANSWERED
     return {
         "task": task,
         "history": list(task.events.all()),
@@ -159,7 +151,7 @@ def rectification_verify(request, pk):
     try:
         if not form.is_valid():
             # Checked after the role, so that a principal is told they may not verify.
-            if access.role_of(request.user) not in services.RECORDERS:
+            if not access.can_record_visits(request.user):
                 raise NotAllowed(_("只有督导员、局机关工作人员或管理员可以验收整改"))
             raise DomainError(_("请选择“通过销号”或“退回”"))
         services.rectification_verify(
@@ -186,7 +178,7 @@ def rectification_verify(request, pk):
 @login_required
 def rectification_new(request):
     user = request.user
-    access.assert_can(access.role_of(user) in services.RECORDERS)
+    access.assert_can(access.can_record_visits(user))
     visit = None
     if request.GET.get("visit"):
         try:
@@ -235,7 +227,7 @@ def rectification_new(request):
 @login_required
 def observation_list(request):
     user = request.user
-    schools = None if _is_principal(user) else access.schools_for(user).order_by("code")
+    schools = None if access.is_principal(user) else access.schools_for(user).order_by("code")
     form = ObservationFilterForm(request.GET or None, schools=schools)
     data = form.cleaned_data if form.is_valid() else {}
     rows = selectors.observations_for(user)
@@ -253,7 +245,7 @@ def observation_list(request):
         {
             "form": form,
             "page": _page(request, rows),
-            "may_record": access.role_of(user) in services.OBSERVERS,
+            "may_record": access.can_observe(user),
             "active_nav": "observations",
         },
     )
@@ -264,8 +256,8 @@ def observation_new(request):
     """Principals pick among their school's teachers; others first pick a school
     (``?school=CODE``), then a teacher of it."""
     user = request.user
-    access.assert_can(access.role_of(user) in services.OBSERVERS)
-    if _is_principal(user):
+    access.assert_can(access.can_observe(user))
+    if access.is_principal(user):
         school = user.school
         schools = None
     else:

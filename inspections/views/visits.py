@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bureau import access
-from bureau.models import Role, Term
+from bureau.models import Term
 from core.errors import DomainError, NotAllowed
 from inspections.forms.visits import CoverageForm, VisitFilterForm, VisitNewForm, read_scores
 from inspections.selectors import (
@@ -34,23 +34,12 @@ from inspections.selectors import (
     with_lateness,
 )
 from inspections.services import (
-    RECORDERS,
-    may_change_visit,
     visit_create,
     visit_submit,
     visit_update,
 )
 
 PAGE_SIZE = 30
-COVERAGE_ROLES = {Role.ADMIN, Role.LEADER, Role.STAFF, Role.INSPECTOR}
-
-
-def _is_principal(user) -> bool:
-    return access.role_of(user) == Role.PRINCIPAL
-
-
-def _may_record(user) -> bool:
-    return access.role_of(user) in pages.INSPECTING_ROLES
 
 
 def _ajax(request) -> bool:
@@ -60,7 +49,7 @@ def _ajax(request) -> bool:
 def _changeable(request, pk: int):
     """The visit (404 if not the user's to see), or 403 when the user may not change it."""
     visit = visit_get_for(request.user, pk)
-    if not may_change_visit(request.user, visit):
+    if not access.can_change_visit(request.user, visit):
         raise PermissionDenied(_("只有该次督导的督导人员、局机关工作人员或管理员可以修改督导记录"))
     return visit
 
@@ -72,7 +61,7 @@ def _changeable(request, pk: int):
 def visit_list(request):
     user = request.user
     form = VisitFilterForm(
-        request.GET or None, schools=access.schools_for(user), principal=_is_principal(user)
+        request.GET or None, schools=access.schools_for(user), principal=access.is_principal(user)
     )
     chosen = form.values()
     page = Paginator(pages.visits_filtered(user, **chosen), PAGE_SIZE).get_page(
@@ -86,8 +75,8 @@ def visit_list(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "may_record": _may_record(user),
-            "may_see_coverage": access.role_of(user) in COVERAGE_ROLES,
+            "may_record": access.can_record_visits(user),
+            "may_see_coverage": access.can_see_coverage(user),
             "active_nav": "inspections",
         },
     )
@@ -99,7 +88,7 @@ def visit_list(request):
 @login_required
 def visit_new(request):
     user = request.user
-    if not _may_record(user):
+    if not access.can_record_visits(user):
         raise PermissionDenied(_("只有督导员、局机关工作人员或管理员可以记录督导"))
     initial = {"school": request.GET.get("school", "")}
     form = VisitNewForm(
@@ -143,14 +132,14 @@ def rectifications_block(user, visit) -> dict:
     tasks = rectifications_for(user).filter(visit=visit).order_by("deadline", "pk")
     return {
         "tasks": with_lateness(tasks, timezone.localdate()),
-        "may_set_rectifications": access.role_of(user) in RECORDERS,
+        "may_set_rectifications": access.can_record_visits(user),
     }
 
 
 @login_required
 def visit_detail(request, pk: int):
     visit = visit_get_for(request.user, pk)
-    can_change = not visit.locked and may_change_visit(request.user, visit)
+    can_change = not visit.locked and access.can_change_visit(request.user, visit)
     return render(
         request,
         "inspections/visit_detail.html",
@@ -291,7 +280,7 @@ def visit_submit_view(request, pk: int):
 @login_required
 def coverage(request):
     user = request.user
-    if access.role_of(user) not in COVERAGE_ROLES:
+    if not access.can_see_coverage(user):
         raise PermissionDenied(_("督导覆盖情况只对局机关、局领导和督导员开放"))
     schools = access.schools_for(user).filter(active=True)
     townships = list(
