@@ -167,8 +167,7 @@ def setup_county():
     import datetime
 
     from bureau.models import AcademicYear, Role, User
-    from exams.models import Subject
-    from schools.models import School, SchoolClass, Teacher, TeachingAssignment
+    from schools.models import School, SchoolClass, Subject, Teacher, TeachingAssignment
 
     year, _ = AcademicYear.objects.get_or_create(
         name="2026-2027", start=datetime.date(2026, 9, 1), end=datetime.date(2027, 8, 31)

@@ -3,25 +3,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from schools.models import Subject
+
 DEFAULT_WEIGHTS = {"a": 0.4, "b": 0.3, "c": 0.3, "d": 0.1}
 TOTAL = "total"
 
 
 def default_weights() -> dict:
     return dict(DEFAULT_WEIGHTS)
-
-
-class Subject(models.Model):
-    name = models.CharField(_("学科"), max_length=20, unique=True)
-    order = models.PositiveSmallIntegerField(_("排序"), default=100)
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name = _("学科")
-        verbose_name_plural = _("学科")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ExamKind(models.TextChoices):

@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import permissions, serializers, viewsets
 
 from bureau import access
-from exams.models import Subject
+from schools.models import Subject
 
 from .models import EducationGroup, School, Teacher, Zone
 

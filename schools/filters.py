@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bureau import access
-from exams.models import Subject
+from schools.models import Subject
 
 from .models import (
     Backbone,

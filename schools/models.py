@@ -5,6 +5,23 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class Subject(models.Model):
+    """A school subject (语文, 数学 …): what teachers teach and exams examine. Its table keeps
+    the name it had when it lived in the exams app."""
+
+    name = models.CharField(_("学科"), max_length=20, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        db_table = "exams_subject"
+        ordering = ["order", "name"]
+        verbose_name = _("学科")
+        verbose_name_plural = _("学科")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Stage(models.TextChoices):
     PRIMARY = "primary", _("小学")
     JUNIOR = "junior", _("初中")
@@ -158,7 +175,7 @@ class Teacher(models.Model):
     )
     certified = models.BooleanField(_("持证"), default=True)
     subject = models.ForeignKey(
-        "exams.Subject",
+        Subject,
         verbose_name=_("任教学科"),
         null=True,
         blank=True,
@@ -279,7 +296,7 @@ class TeachingAssignment(models.Model):
         SchoolClass, verbose_name=_("班级"), on_delete=models.CASCADE, related_name="assignments"
     )
     subject = models.ForeignKey(
-        "exams.Subject", verbose_name=_("学科"), on_delete=models.PROTECT, related_name="+"
+        Subject, verbose_name=_("学科"), on_delete=models.PROTECT, related_name="+"
     )
     teacher = models.ForeignKey(
         Teacher, verbose_name=_("教师"), on_delete=models.CASCADE, related_name="assignments"

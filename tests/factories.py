@@ -7,7 +7,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from bureau.models import AcademicYear, Role, Term, User
-from exams.models import Exam, ExamSubject, Subject
+from exams.models import Exam, ExamSubject
 from schools.models import (
     EducationGroup,
     Locality,
@@ -15,6 +15,7 @@ from schools.models import (
     SchoolClass,
     Stage,
     Student,
+    Subject,
     Teacher,
     TeacherExchange,
     TeachingAssignment,

@@ -12,7 +12,17 @@ Roles (DESIGN.md):
 - principals see their own school in full and other schools only as county aggregates.
 """
 
-from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .exams import (
+    AGGREGATES,
+    RESULT_UPLOADERS,
+    can_upload,
+    can_upload_results,
+    can_upload_somewhere,
+    exam_get_for,
+    exam_stats_school_ids,
+    exams_for,
+    upload_states,
+)
 from .inspections import (
     COVERAGE_ROLES,
     INSPECTING_ROLES,
@@ -76,7 +86,11 @@ __all__ = [
     "require",
     "assert_can",
     "can_change_school",
+    "RESULT_UPLOADERS",
+    "can_upload",
     "can_upload_results",
+    "can_upload_somewhere",
+    "upload_states",
     "classes_for",
     "exam_get_for",
     "exam_stats_school_ids",

@@ -40,11 +40,43 @@ def exam_get_for(user, code: str):
 # --- writes ------------------------------------------------------------------------------
 
 
+#: Who uploads results: managers for any school, a principal for their own.
+RESULT_UPLOADERS = MANAGERS | {Role.PRINCIPAL}
+
+
+def can_upload_somewhere(user) -> bool:
+    """Whether the user has upload pages at all: managers, and principals with a school."""
+    role = role_of(user)
+    return role in MANAGERS or (role == Role.PRINCIPAL and bool(user.school_id))
+
+
 def can_upload_results(user, school: School) -> bool:
+    """Whether the user may upload results for ``school`` (whatever the exam's state)."""
     role = role_of(user)
     if role in MANAGERS:
         return True
     return role == Role.PRINCIPAL and user.school_id == school.pk
+
+
+def upload_states(user) -> tuple[str, ...]:
+    """The exam states in which the user's uploads are accepted: managers while the exam is
+    open or closed (late corrections), principals while it is open."""
+    from exams.models import ExamState
+
+    role = role_of(user)
+    if role in MANAGERS:
+        return (ExamState.OPEN, ExamState.CLOSED)
+    if role == Role.PRINCIPAL:
+        return (ExamState.OPEN,)
+    return ()
+
+
+def can_upload(user, exam, school: School | None = None) -> bool:
+    """Whether to offer (and accept) an upload of ``exam`` for ``school`` (any of the user's
+    schools when None) now: who, for which school, and when, in one place."""
+    if not can_upload_somewhere(user) or exam.state not in upload_states(user):
+        return False
+    return school is None or can_upload_results(user, school)
 
 
 AGGREGATES = ("county", "school")

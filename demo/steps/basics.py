@@ -10,7 +10,7 @@ import datetime
 
 from bureau.models import AcademicYear, Term
 from demo import DemoContext, demo_step
-from exams.models import Subject
+from schools.models import Subject
 
 YEARS = (2025, 2026)  # 2025-2026 and 2026-2027; the demo's "now" is in 2026-2027, term 1.
 SUBJECTS = (

@@ -31,8 +31,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from bureau import access
-from bureau.models import Role
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError
 from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from core.storage import private_dir, write_private
 from exams.engine import sheet as results
@@ -64,26 +63,31 @@ def results_upload_school(*, exam: Exam, user, school: School | None) -> School 
     ``ExamStateError`` (409)."""
     if user is None:  # the command line: the system
         return school
-    role = access.role_of(user)
-    if role == Role.PRINCIPAL:
+    if access.is_principal(user):
         school = school or user.school
-        if school is None or not access.can_upload_results(user, school):
-            raise NotAllowed(_("只能上传本校的成绩"))
-        if exam.state != ExamState.OPEN:
-            raise ExamStateError(
-                _("本次考试当前不接受学校上传成绩（状态：%(state)s）")
-                % {"state": ExamState(exam.state).label}
-            )
-        return school
-    if not access.is_manager(user):
-        raise NotAllowed(_("没有上传成绩的权限"))
-    if school is not None and not access.can_upload_results(user, school):
-        raise NotAllowed(_("没有上传该校成绩的权限"))
-    if exam.state == ExamState.DRAFT:
-        raise ExamStateError(_("考试仍是草稿，请先开放上传"))
-    if exam.state == ExamState.PUBLISHED:
-        raise ExamStateError(_("考试成绩已发布；如需更正，请先将考试状态改回“已截止”"))
+        access.require(
+            school is not None and access.can_upload_results(user, school),
+            _("只能上传本校的成绩"),
+        )
+    else:
+        access.require(access.can_upload_somewhere(user), _("没有上传成绩的权限"))
+        access.require(
+            school is None or access.can_upload_results(user, school),
+            _("没有上传该校成绩的权限"),
+        )
+    if exam.state not in access.upload_states(user):
+        raise ExamStateError(_upload_closed_message(exam, user))
     return school
+
+
+def _upload_closed_message(exam: Exam, user) -> str:
+    if access.is_principal(user):
+        return _("本次考试当前不接受学校上传成绩（状态：%(state)s）") % {
+            "state": ExamState(exam.state).label
+        }
+    if exam.state == ExamState.DRAFT:
+        return _("考试仍是草稿，请先开放上传")
+    return _("考试成绩已发布；如需更正，请先将考试状态改回“已截止”")
 
 
 # --- the plan: the file resolved against the database ------------------------------------
@@ -234,7 +238,7 @@ def _plan(*, exam: Exam, data: bytes, kind: str, user, school: School | None) ->
     elsewhere = frame["student_id"].notna() & frame["school_id"].notna()
     elsewhere &= (frame["student_school_id"] != frame["school_id"]).fillna(False)
     if elsewhere.any():
-        principal = access.role_of(user) == Role.PRINCIPAL
+        principal = access.is_principal(user)
         other_ids = {int(v) for v in frame.loc[elsewhere, "student_school_id"]}
         other_names = dict(School.objects.filter(pk__in=other_ids).values_list("pk", "name"))
         for i in np.flatnonzero(elsewhere.to_numpy()):

@@ -60,7 +60,8 @@ def exam_list(request):
     manager = access.is_manager(user)
     counts = upload_counts(exams=list(page)) if manager else {}
     rows = [
-        {"exam": e, "progress": counts.get(e.pk), "may_upload": _may_upload(user, e)} for e in page
+        {"exam": e, "progress": counts.get(e.pk), "may_upload": access.can_upload(user, e)}
+        for e in page
     ]
     states = ExamState.choices
     if access.role_of(user) not in access.ALL_SEEING:
@@ -83,14 +84,6 @@ def exam_list(request):
 
 
 # --- shared pieces -------------------------------------------------------------------------
-
-
-def _may_upload(user, exam: Exam) -> bool:
-    """Whether to offer the upload page: managers while the exam is open or closed,
-    principals while it is open (as the upload page itself decides)."""
-    if access.is_manager(user):
-        return exam.state in (ExamState.OPEN, ExamState.CLOSED)
-    return access.own_school_id(user) is not None and exam.state == ExamState.OPEN
 
 
 def _subjects(exam: Exam) -> list[tuple[str, float]]:
@@ -334,7 +327,7 @@ def exam_detail(request, code):
             "baseline": baseline,
             "county_visible": county_visible,
             "own_school": own,
-            "may_upload": _may_upload(user, exam),
+            "may_upload": access.can_upload(user, exam),
             "active_nav": "exams",
         },
     )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from bureau import access
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
-from exams.models import ExamEntry, ExamState, ResultUpload, UploadStatus
+from exams.models import ExamEntry, ResultUpload, UploadStatus
 from exams.selectors.entries import stages_for_grade
 from exams.services.results import load_upload, results_check, results_confirm, results_import
 from exams.services.templates import results_template
@@ -34,21 +34,10 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 SHOWN_PROBLEMS = 500
 
 
-def _may_upload_somewhere(user) -> bool:
-    """Managers (any school) and principals (their own) see the upload pages."""
-    return access.is_manager(user) or access.own_school_id(user) is not None
-
-
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
-
-
-def _accepts_uploads(exam, user) -> bool:
-    if access.is_manager(user):
-        return exam.state in (ExamState.OPEN, ExamState.CLOSED)
-    return exam.state == ExamState.OPEN
 
 
 def _recent_uploads(exam, user, count: int = 10) -> list[ResultUpload]:
@@ -76,7 +65,7 @@ def _form(request, exam, *, error: str | None = None, status: int = 200):
             if access.is_manager(user)
             else []
         ),
-        "accepts": _accepts_uploads(exam, user),
+        "accepts": access.can_upload(user, exam),
         "upload_error": error,
         "recent": _recent_uploads(exam, user),
     }
@@ -86,7 +75,7 @@ def _form(request, exam, *, error: str | None = None, status: int = 200):
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request, code):
-    access.assert_can(_may_upload_somewhere(request.user))
+    access.assert_can(access.can_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     if request.method == "GET":
         return _form(request, exam)
@@ -153,7 +142,7 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
 @require_http_methods(["GET", "POST"])
 def upload_preview(request, code, token):
     """GET: the dry run's counts and problems. POST: the confirmation, re-validated here."""
-    access.assert_can(_may_upload_somewhere(request.user))
+    access.assert_can(access.can_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     upload = _upload_for(request, exam, token)
     if request.method == "GET":
@@ -183,7 +172,7 @@ def upload_preview(request, code, token):
 @require_GET
 def upload_annotated(request, code, token):
     """The upload with each problem cell highlighted and commented."""
-    access.assert_can(_may_upload_somewhere(request.user))
+    access.assert_can(access.can_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     upload = _upload_for(request, exam, token)
     try:
@@ -205,7 +194,7 @@ def upload_annotated(request, code, token):
 def upload_template(request, code):
     """The template: a principal's pre-filled with their students; staff choose a school
     (``?school=CODE``) or get the county-wide one."""
-    access.assert_can(_may_upload_somewhere(request.user))
+    access.assert_can(access.can_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     if access.is_manager(request.user):
         wanted = request.GET.get("school", "").strip()
@@ -255,7 +244,7 @@ def progress(request, code):
         "rows": rows,
         "done": sum(1 for r in rows if r["students"]),
         "total": len(rows),
-        "may_upload": _may_upload_somewhere(request.user),
+        "may_upload": access.can_upload_somewhere(request.user),
         "last_commit": committed.aggregate(at=Max("committed_at"))["at"],
     }
     return render(request, "exams/upload_progress.html", context)

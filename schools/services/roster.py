@@ -21,13 +21,13 @@ from bureau import access
 from bureau.models import AcademicYear
 from core.errors import NotAllowed
 from core.spreadsheets import Problem, check_upload, error, warning
-from exams.models import Subject
 from schools import roster
 from schools.models import (
     GRADE_SHORT,
     EducationGroup,
     School,
     SchoolClass,
+    Subject,
     Teacher,
     TeachingAssignment,
     Zone,

@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from bureau import access
 from bureau.models import AcademicYear
 from core.errors import DomainError
-from exams.selectors.pages import school_trend
-from inspections.selectors.pages import school_visits
 from schools import selectors
 from schools.exchanges import (
     MAX_AGE_FEMALE,
@@ -22,6 +20,7 @@ from schools.exchanges import (
 )
 from schools.filters import SchoolFilter, TeacherFilter
 from schools.forms import ExchangeForm
+from schools.profile import profile_blocks
 from schools.services.exchanges import exchange_create
 from schools.structure import STANDARD_WEEKLY_LOAD, structure_summary
 
@@ -62,6 +61,7 @@ def school_detail(request, code):
     shortage = selectors.shortage_for(
         user=request.user, schools=access.schools_for(request.user).filter(pk=school.pk)
     )
+    blocks, block_variables = profile_blocks(user=request.user, school=school)
     return render(
         request,
         "schools/school_detail.html",
@@ -73,8 +73,8 @@ def school_detail(request, code):
             "summary": structure_summary(structure, scope=school.name),
             "shortage": shortage,
             "load": STANDARD_WEEKLY_LOAD,
-            "trend": school_trend(school=school),
-            "school_visits": school_visits(user=request.user, school=school),
+            **block_variables,
+            "profile_blocks": blocks,
             "active_nav": "schools",
         },
     )

@@ -10,13 +10,13 @@ from django.db.models import Count, F
 
 import demo
 from bureau.models import AcademicYear, Role, Term, User
-from exams.models import Subject
 from schools.models import (
     Locality,
     School,
     SchoolClass,
     Stage,
     Student,
+    Subject,
     Teacher,
     TeacherExchange,
     TeachingAssignment,

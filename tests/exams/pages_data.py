@@ -20,9 +20,10 @@ import io
 
 import openpyxl
 
-from exams.models import Exam, ExamState, Subject
+from exams.models import Exam, ExamState
 from exams.services.results import results_import
 from exams.services.stats import stats_compute
+from schools.models import Subject
 
 from ..factories import AssignmentFactory, ClassFactory, ExamFactory, TeacherFactory
 

@@ -13,11 +13,11 @@ from django.core.management import CommandError, call_command
 from bureau.models import Role
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import SpreadsheetError
-from exams.models import ExamEntry, ResultUpload, Subject
+from exams.models import ExamEntry, ResultUpload
 from exams.services import results as service
 from exams.services.results import ExamStateError, results_import
 from exams.services.templates import results_template
-from schools.models import SchoolClass, Student
+from schools.models import SchoolClass, Student, Subject
 
 from ..factories import ClassFactory, ExamFactory, StudentFactory, UserFactory
 

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bureau.models import Role
-from exams.models import Exam, ExamEntry, ResultUpload, Subject
+from exams.models import Exam, ExamEntry, ResultUpload
+from schools.models import Subject
 
 from ..factories import AcademicYearFactory, ClassFactory, ExamFactory, SchoolFactory, UserFactory
 

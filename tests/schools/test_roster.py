@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 
 from core.errors import DomainError
 from core.spreadsheets import Problem, SpreadsheetError
-from exams.models import Subject
 from schools import roster
 from schools.models import (
     Backbone,
@@ -20,6 +19,7 @@ from schools.models import (
     School,
     SchoolClass,
     Stage,
+    Subject,
     Teacher,
     TeachingAssignment,
     Title,
