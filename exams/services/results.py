@@ -38,7 +38,8 @@ from exams.engine import sheet as results
 from exams.engine.sheet import CLASS, CLASS_TEXT, NAME, NUMBER, SCHOOL, ResultsParse
 from schools.models import GRADE_SHORT, School, SchoolClass, Student
 
-from ..models import Exam, ExamEntry, ExamState, ResultUpload, StatsStatus, UploadStatus
+from ..models import Exam, ExamEntry, ExamState, ResultUpload, UploadStatus
+from .stats import stats_request
 
 RESULTS_DIR = "results"
 STORED_PROBLEMS_MAX = 1000  # per kind, in ResultUpload.errors / .warnings
@@ -423,13 +424,10 @@ def _commit(plan: Plan, *, exam: Exam, upload: ResultUpload) -> None:
     ExamEntry.objects.filter(exam=exam, student__school_id__in=school_ids).delete()
     _insert_entries(exam, frame, plan.subject_ids)
 
-    exam.stats_status = StatsStatus.QUEUED
-    exam.save(update_fields=["stats_status"])
     upload.status = UploadStatus.COMMITTED
     upload.committed_at = timezone.now()
     upload.save()
-    exam_id = exam.pk
-    transaction.on_commit(lambda: enqueue_stats(exam_id))
+    stats_request(exam=exam)
 
 
 def _upsert_students(frame: pd.DataFrame) -> None:
@@ -544,16 +542,6 @@ def _copy_entries(columns: dict[str, list[int]], scores: list[str]) -> None:
         step = 8 * 1024 * 1024
         for start in range(0, len(payload), step):
             copy.write(payload[start : start + step])
-
-
-def enqueue_stats(exam_id: int) -> bool:
-    """Queues the recomputation of an exam's statistics, when the task module is there."""
-    try:
-        from exams.tasks import compute_exam_stats
-    except ImportError:
-        return False
-    compute_exam_stats.delay(exam_id)
-    return True
 
 
 # --- the stored files ----------------------------------------------------------------------

@@ -26,7 +26,6 @@ from schools.models import Teacher
 
 from ..models import Exam, Level, StatsStatus, StudentResult, UnitStat
 from ..signals import stats_computed
-from .results import enqueue_stats
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,15 @@ def stats_request(*, exam: Exam) -> None:
     exam.stats_status = StatsStatus.QUEUED
     exam.save(update_fields=["stats_status"])
     exam_id = exam.pk
-    transaction.on_commit(lambda: enqueue_stats(exam_id))
+    transaction.on_commit(lambda: stats_queue(exam_id))
+
+
+def stats_queue(exam_id: int) -> None:
+    """Hands the recomputation to the background job (in-process without a broker)."""
+    # Imported here, not at the top: the task module imports this one for stats_compute.
+    from exams.tasks import compute_exam_stats
+
+    compute_exam_stats.delay(exam_id)
 
 
 def stats_compute(*, exam_id: int) -> None:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -190,9 +190,3 @@ def accountability_new(request):
         "inspections/accountability_form.html",
         {"form": form, "school": school, "active_nav": "inspections"},
     )
-
-
-urlpatterns = [
-    path("inspections/accountability/", accountability_list, name="accountability"),
-    path("inspections/accountability/new/", accountability_new, name="accountability_new"),
-]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bureau import access
@@ -196,11 +196,3 @@ def checklist_revise(request, pk):
                 messages.success(request, _("已保存检查表“%(name)s”。") % {"name": revised.name})
             return redirect(reverse("inspections:checklist_detail", args=[revised.pk]))
     return _render(request, form, formset, template=template)
-
-
-urlpatterns = [
-    path("inspections/checklists/", checklist_list, name="checklists"),
-    path("inspections/checklists/new/", checklist_new, name="checklist_new"),
-    path("inspections/checklists/<int:pk>/", checklist_detail, name="checklist_detail"),
-    path("inspections/checklists/<int:pk>/revise/", checklist_revise, name="checklist_revise"),
-]

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -227,23 +227,3 @@ def visit_correct(request, pk):
         "back_url": visit_url(visit),
     }
     return render(request, "inspections/visit_correct.html", context, status=status)
-
-
-urlpatterns = [
-    path(
-        "inspections/<int:visit_pk>/attachments/",
-        attachment_add,
-        name="attachment_add",
-    ),
-    path(
-        "inspections/<int:visit_pk>/attachments/<int:pk>/",
-        attachment,
-        name="attachment",
-    ),
-    path(
-        "inspections/<int:visit_pk>/attachments/<int:pk>/delete/",
-        attachment_delete,
-        name="attachment_delete",
-    ),
-    path("inspections/<int:pk>/correct/", visit_correct, name="visit_correct"),
-]

@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -395,16 +394,3 @@ def liaison(request):
             "active_nav": "liaison",
         },
     )
-
-
-urlpatterns = [
-    path("rectifications/", rectification_list, name="rectifications"),
-    path("rectifications/new/", rectification_new, name="rectification_new"),
-    path("rectifications/<int:pk>/", rectification_detail, name="rectification_detail"),
-    path("rectifications/<int:pk>/answer/", rectification_answer, name="rectification_answer"),
-    path("rectifications/<int:pk>/verify/", rectification_verify, name="rectification_verify"),
-    path("observations/", observation_list, name="observations"),
-    path("observations/new/", observation_new, name="observation_new"),
-    path("observations/compliance/", compliance, name="compliance"),
-    path("liaison/", liaison, name="liaison"),
-]

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -312,13 +312,3 @@ def coverage(request):
             "active_nav": "inspections",
         },
     )
-
-
-urlpatterns = [
-    path("inspections/", visit_list, name="visits"),
-    path("inspections/new/", visit_new, name="visit_new"),
-    path("inspections/coverage/", coverage, name="coverage"),
-    path("inspections/<int:pk>/", visit_detail, name="visit_detail"),
-    path("inspections/<int:pk>/edit/", visit_edit, name="visit_edit"),
-    path("inspections/<int:pk>/submit/", visit_submit_view, name="visit_submit"),
-]

@@ -343,7 +343,7 @@ def test_stats_are_queued_after_the_commit(
     exam, school, principal, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(service, "enqueue_stats", queued.append)
+    monkeypatch.setattr("exams.services.stats.stats_queue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         run(exam, CLEAN, user=principal)
     assert queued == [exam.pk]
