@@ -13,11 +13,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 from reports.build import bulletin_build, bulletin_pdf_path
 from reports.models import BuildStatus
-
-try:  # H6's service; publishing from here goes through it when it exists.
-    from reports.services import bulletin_publish
-except ImportError:  # pragma: no cover - only before reports.services existed
-    bulletin_publish = None
+from reports.services import bulletin_publish
 
 
 def parse_month(value: str) -> datetime.date:
@@ -50,14 +46,7 @@ class Command(BaseCommand):
             )
         if publish:
             try:
-                if bulletin_publish is not None:
-                    bulletin = bulletin_publish(bulletin=bulletin, user=None)
-                else:  # pragma: no cover
-                    from django.utils import timezone
-
-                    bulletin.status = "published"
-                    bulletin.published_at = timezone.now()
-                    bulletin.save(update_fields=["status", "published_at"])
+                bulletin = bulletin_publish(bulletin=bulletin, user=None)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
         path = bulletin_pdf_path(bulletin)
