@@ -49,7 +49,9 @@ def test_worker_settings():
     # Redis redelivers unacknowledged tasks after the visibility timeout: it must outlast the
     # hard limit, or a long task would run twice.
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
-    assert conf.worker_max_tasks_per_child > 0
+    # A worker process is replaced after 50 tasks or 800 MB, whichever comes first.
+    assert conf.worker_max_tasks_per_child == 50
+    assert conf.worker_max_memory_per_child == 800_000
     assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
     assert conf.beat_scheduler == settings.CELERY_BEAT_SCHEDULER
     assert conf.beat_schedule["health-ping-hourly"]["task"] == "bureau.tasks.ping"
