@@ -10,7 +10,8 @@ from .models import Role
 
 
 def dashboard_for(user) -> dict:
-    from schools.models import School, Student, Teacher
+    from schools.models import LARGE_CLASS_OVER, School, Student, Teacher
+    from schools.selectors import structure_of
 
     schools = access.schools_for(user).filter(active=True)
     teachers = access.teachers_for(user).filter(active=True)
@@ -37,12 +38,12 @@ def dashboard_for(user) -> dict:
             .order_by("stage")
         ]
         context["large_classes"] = (
-            Student.objects.values("school_class").annotate(n=Count("id")).filter(n__gt=55).count()
+            Student.objects.values("school_class")
+            .annotate(n=Count("id"))
+            .filter(n__gt=LARGE_CLASS_OVER)
+            .count()
         )
-        context["backbone_share"] = _share(
-            Teacher.objects.filter(active=True).exclude(backbone="").count(),
-            Teacher.objects.filter(active=True).count(),
-        )
+        context["backbone_share"] = structure_of(Teacher.objects.filter(active=True)).backbone_share
     return context
 
 

@@ -225,6 +225,10 @@ GRADE_SHORT = {
 }
 
 
+#: 大班额: a class of more than this many students (the policy papers' limit).
+LARGE_CLASS_OVER = 55
+
+
 class SchoolClass(models.Model):
     school = models.ForeignKey(
         School, verbose_name=_("学校"), on_delete=models.CASCADE, related_name="classes"

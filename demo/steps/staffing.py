@@ -21,6 +21,7 @@ from demo.names import person_name
 from demo.profiles import NOW_YEAR, teacher_attributes
 from demo.steps.schools import CHANGE_REASON, SCHOOL_CODE_PREFIX, SchoolPlan
 from schools.models import (
+    LARGE_CLASS_OVER,
     Locality,
     School,
     SchoolClass,
@@ -31,7 +32,6 @@ from schools.models import (
 )
 
 BATCH = 2000
-BIG_CLASS = 55  # over 55 students is a 大班额
 SECTIONS = {"primary": range(1, 7), "junior": range(7, 10), "senior": range(10, 13)}
 PRIMARY_ALL = tuple(range(1, 7))
 ASSESSED: dict[str, dict[str, tuple[int, ...]]] = {
@@ -146,10 +146,10 @@ class _SchoolStaffing:
                 self.classes[key] = SchoolClass(school=self.school, grade=grade, number=number)
                 self.sizes[key] = self.rng.randint(low, high)
         # Urban schools of this county always have some 大班额 classes.
-        urban = self.school.locality == Locality.URBAN and high > BIG_CLASS
-        if urban and self.sizes and max(self.sizes.values()) <= BIG_CLASS:
+        urban = self.school.locality == Locality.URBAN and high > LARGE_CLASS_OVER
+        if urban and self.sizes and max(self.sizes.values()) <= LARGE_CLASS_OVER:
             key = self.rng.choice(sorted(self.sizes))
-            self.sizes[key] = self.rng.randint(BIG_CLASS + 1, high)
+            self.sizes[key] = self.rng.randint(LARGE_CLASS_OVER + 1, high)
 
     def plan_teachers(self) -> None:
         stage = self.school.stage
@@ -302,7 +302,7 @@ def teachers_classes_students(ctx: DemoContext) -> None:
     ]
     ctx.assignments = TeachingAssignment.objects.bulk_create(assignments, batch_size=BATCH)
 
-    big = sum(size > BIG_CLASS for s in staffings for size in s.sizes.values())
+    big = sum(size > LARGE_CLASS_OVER for s in staffings for size in s.sizes.values())
     tiny = sum(1 for s in staffings if s.classes and sum(s.sizes.values()) < 100)
     ctx.log(
         f"教师 {len(teachers)} 名、班级 {len(classes)} 个（大班额 {big} 个）、"

@@ -17,6 +17,7 @@ from bureau.models import AcademicYear
 from schools.exchanges import ExchangeStats, exchange_stats
 from schools.models import (
     GRADE_NAMES,
+    LARGE_CLASS_OVER,
     Backbone,
     Education,
     Gender,
@@ -34,8 +35,6 @@ from schools.structure import (
     subject_shortage,
     teacher_structure,
 )
-
-LARGE_CLASS_OVER = 55  # 大班额: more than 55 students in a class
 
 
 def _count_of(model, **filters) -> Coalesce:
@@ -84,6 +83,7 @@ def school_profile(*, user, school: School) -> dict:
     )
     for c in classes:
         c.grade_name = GRADE_NAMES.get(c.grade, c.grade)
+        c.large = c.n_students > LARGE_CLASS_OVER
     teachers = list(
         access.teachers_for(user)
         .filter(school=school, active=True)
@@ -102,7 +102,7 @@ def school_profile(*, user, school: School) -> dict:
             "classes": len(classes),
             "students": n_students + unassigned,
             "teachers": len(teachers),
-            "large_classes": sum(1 for c in classes if c.n_students > LARGE_CLASS_OVER),
+            "large_classes": sum(1 for c in classes if c.large),
         },
     }
 
