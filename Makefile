@@ -39,9 +39,10 @@ demo: migrate  ## the demo county, once (make demo-reset to start over)
 demo-reset: migrate
 	$(PY) manage.py load_demo --size small --reset
 
-lint: venv
+lint: venv  ## ruff, the import contracts (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff format .
