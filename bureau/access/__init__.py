@@ -13,6 +13,20 @@ Roles (DESIGN.md):
 """
 
 from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .rewards import (
+    EVALUATION_DECIDERS,
+    EVALUATION_READERS,
+    SCHEME_APPROVERS,
+    SCHEME_WRITERS,
+    award_lines_for,
+    can_approve_schemes,
+    can_decide_evaluations,
+    can_read_evaluations,
+    can_write_schemes,
+    evaluation_school_ids,
+    scheme_get_for,
+    schemes_for,
+)
 from .roles import (
     ALL_SEEING,
     MANAGERS,
@@ -43,6 +57,18 @@ from .students import (
 )
 
 __all__ = [
+    "EVALUATION_DECIDERS",
+    "EVALUATION_READERS",
+    "SCHEME_APPROVERS",
+    "SCHEME_WRITERS",
+    "award_lines_for",
+    "can_approve_schemes",
+    "can_decide_evaluations",
+    "can_read_evaluations",
+    "can_write_schemes",
+    "evaluation_school_ids",
+    "scheme_get_for",
+    "schemes_for",
     "AGGREGATES",
     "ALL_SEEING",
     "MANAGERS",
