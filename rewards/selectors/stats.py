@@ -6,7 +6,7 @@ sees of the lines is decided by ``access.award_lines_for``."""
 from __future__ import annotations
 
 from exams.models import TOTAL, Exam, Level, UnitStat
-from schools.models import GRADE_NAMES, SchoolClass
+from schools.models import GRADE_NAMES, GRADE_SHORT, SchoolClass
 
 from .. import rules
 
@@ -75,7 +75,7 @@ def units(*, exam: Exam, subject: str, recipient: str) -> list[rules.Unit]:
             number = r["school_class__number"]
             if number is None:
                 continue
-            class_name = f"{grade}({number})班"
+            class_name = f"{GRADE_SHORT.get(exam.grade, exam.grade)}({number})班"
             head, head_name = heads.get(r["school_class_id"], (None, None))
             label = f"{school_name}{class_name}"
             label += f"（班主任 {head_name}）" if head_name else "（未登记班主任）"

@@ -36,8 +36,11 @@ def wait_done(scheme, worker, since=None, timeout: float = 60) -> Scheme:
 
 
 def lines():
-    return list(AwardLine.objects.order_by("award__order", "order").values_list(
-        "award__name", "school__code", "rank", "amount", "reason"))
+    return list(
+        AwardLine.objects.order_by("award__order", "order").values_list(
+            "award__name", "school__code", "rank", "amount", "reason"
+        )
+    )
 
 
 def test_a_scheme_is_computed_by_a_real_worker(worker, school, other_school, staff):
