@@ -280,3 +280,21 @@ def not_excellent(*, year: AcademicYear) -> set[str]:
     listed = {x.teacher for x in rules.bottom_half(teacher_results(counted))}
     decisions = _latest_decisions(year, DecisionKind.EXCELLENT)
     return {t for t in listed if not (t in decisions and decisions[t].keep)}
+
+
+def classification_summary(user) -> dict | None:
+    """The home page's 学校分类 of the current year: how many schools in each class, and
+    the user's own school's class (a principal); None when there is nothing to show."""
+    if not access.can_read_evaluations(user):
+        return None
+    year = AcademicYear.current()
+    if year is None:
+        return None
+    rows = evaluation_rows(user=user, year=year, name="classification")
+    if not rows:
+        return None
+    counts = {letter: 0 for letter in rules.CLASS_LETTERS}
+    for r in rows:
+        counts[r["class"]] += 1
+    own = rows[0]["class"] if access.evaluation_school_ids(user) is not None else None
+    return {"year": year.name, "counts": list(counts.items()), "own": own}

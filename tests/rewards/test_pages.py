@@ -205,3 +205,11 @@ def test_adding_an_award_and_adjusting_in_the_browser(scheme, client_for, users)
     assert (line.adjusted_amount, line.amount) == (2500, 2500)
     page = c.get("/rewards/2026-awards/").content.decode()
     assert "经复核酌减" in page
+
+
+def test_the_home_page_shows_the_school_classes(scheme, client_for, users, other_principal):
+    # Classes of tests/rewards/data.py: S002 A, S003 B, S001 C, S004 D (test_evaluations_api)
+    page = client_for(users["staff"]).get("/").content.decode()
+    assert "学校分类" in page
+    assert client_for(users["principal"]).get("/").content.decode().count("本校为 C 类学校") == 1
+    assert "本校为 A 类学校" in client_for(other_principal).get("/").content.decode()
