@@ -8,13 +8,14 @@ queued), adjust a line (``POST …/adjust/``) and publish; leaders and admins ap
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from bureau import access
-from bureau.errors import DomainError
+from bureau.errors import DomainError, NotAllowed
 
 from ..models import Award, AwardLine
 from ..selectors.schemes import adjustments_of, line_rows, scheme_totals
@@ -142,7 +143,7 @@ class SchemeViewSet(viewsets.ViewSet):
     @extend_schema(request=SchemeBody, responses=SchemeSerializer)
     def create(self, request):
         if not isinstance(request.data, dict):
-            raise DomainError("请求体应为 JSON 对象")
+            raise DomainError(_("请求体应为 JSON 对象"))
         scheme = scheme_create(data=dict(request.data), user=request.user)
         return self._answer(scheme, status.HTTP_201_CREATED)
 
@@ -168,15 +169,13 @@ class SchemeViewSet(viewsets.ViewSet):
     def adjust(self, request, code=None):
         scheme = self._scheme(code)
         if not access.can_write_schemes(request.user):
-            from bureau.errors import NotAllowed
-
-            raise NotAllowed("只有局机关工作人员或管理员可以调整获奖金额")
+            raise NotAllowed(_("只有局机关工作人员或管理员可以调整获奖金额"))
         data = request.data
         line = AwardLine.objects.filter(
             award__scheme=scheme, pk=_int_or_none(data.get("line"))
         ).first()
         if line is None:
-            raise DomainError("line: 获奖明细不存在", details={"line": ["获奖明细不存在"]})
+            raise DomainError(_("line: 获奖明细不存在"), details={"line": [_("获奖明细不存在")]})
         excluded = data.get("excluded") in (True, "true", "1", 1)
         amount = data.get("amount")
         if amount is not None and not excluded:
@@ -184,7 +183,8 @@ class SchemeViewSet(viewsets.ViewSet):
                 number = float(amount)
             except (TypeError, ValueError):
                 raise DomainError(
-                    f"amount: 金额应为整数（{amount}）", details={"amount": ["金额应为整数"]}
+                    _("amount: 金额应为整数（%(value)s）") % {"value": amount},
+                    details={"amount": [_("金额应为整数")]},
                 ) from None
             amount = int(number) if number == int(number) else number
         line_adjust(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
@@ -26,7 +27,7 @@ class EvaluationsView(APIView):
     )
     def get(self, request):
         if not access.can_read_evaluations(request.user):
-            raise PermissionDenied("没有权限查看考核名单")
+            raise PermissionDenied(_("没有权限查看考核名单"))
         year = year_get(request.query_params.get("year"))
         name = request.query_params.get("list") or "bottom_half"
         school = request.query_params.get("school") or None

@@ -32,10 +32,11 @@ def _blank(value) -> bool:
 
 
 def _int(data: dict, name: str, prefix: str, *, minimum: int = 0) -> int | None:
-    return _whole(data.get(name), f"{prefix}.{name}", minimum=minimum)
+    return whole_number(data.get(name), f"{prefix}.{name}", minimum=minimum)
 
 
-def _whole(value, field: str, *, minimum: int = 0) -> int | None:
+def whole_number(value, field: str, *, minimum: int = 0) -> int | None:
+    """A whole number ≥ ``minimum`` (5000 or 5000.0), None when blank; 400 naming ``field``."""
     if _blank(value):
         return None
     try:
@@ -91,7 +92,7 @@ def _amounts(data: dict, prefix: str) -> dict[str, int] | None:
         text = str(key).strip()
         if not text.isdigit() or int(text) < 1:
             fail(field, _("分档“%(key)s”不是名次（应为 1、2、3……）") % {"key": key})
-        whole = _whole(amount, f"{field}.{int(text)}")
+        whole = whole_number(amount, f"{field}.{int(text)}")
         if whole is None:
             fail(field, _("第%(key)s名的金额不能为空") % {"key": text})
         tiers[str(int(text))] = whole

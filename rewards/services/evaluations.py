@@ -40,7 +40,7 @@ def evaluation_configure(*, year, user, exams=None, **params) -> Evaluation:
                 not isinstance(value, list | tuple)
                 or len(value) != 3
                 or not all(isinstance(v, int | float) for v in value)
-                or not (1 >= value[0] >= value[1] >= value[2] >= 0 or name == "")
+                or not 1 >= value[0] >= value[1] >= value[2] >= 0
             ):
                 fail(name, _("A/B/C 分界应为三个由高到低的数，如 [0.75, 0.5, 0.25]"))
             value = [float(v) for v in value]

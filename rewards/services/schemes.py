@@ -13,6 +13,7 @@ import logging
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from .. import rules
 from ..models import Award, AwardLine, ComputeStatus, LineAdjustment, Scheme, SchemeStatus
 from ..selectors import stats as stats_selectors
 from ..selectors.targets import target_rows
-from .awards import award_clean, award_spec, fail
+from .awards import award_clean, award_spec, fail, whole_number
 from .lines import lines_rescale
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,7 @@ def _scheme_fields(data: dict, *, creating: bool) -> dict:
             fail("name", _("请填写方案名称"))
         out["name"] = name[:100]
     if creating or "budget" in data:
-        from .awards import _whole
-
-        budget = _whole(data.get("budget"), "budget")
+        budget = whole_number(data.get("budget"), "budget")
         if budget is None:
             fail("budget", _("请填写预算（元）"))
         out["budget"] = budget
@@ -301,8 +300,6 @@ def scheme_mark_stale(*, exam_id: int) -> int:
     exam = Exam.objects.filter(pk=exam_id).first()
     if exam is None or exam.stats_updated_at is None:
         return 0
-    from django.db.models import Q
-
     return (
         Scheme.objects.filter(
             Q(awards__exam_id=exam_id) | Q(awards__baseline_exam_id=exam_id),
