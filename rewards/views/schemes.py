@@ -132,6 +132,8 @@ def scheme_publish_view(request, code):
 @require_POST
 def award_delete_view(request, code, award_id):
     scheme = access.scheme_get_for(request.user, code)
+    if not access.can_write_schemes(request.user):
+        raise PermissionDenied(_("只有局机关工作人员或管理员可以编制奖励方案"))
     award = get_object_or_404(Award, scheme=scheme, pk=award_id)
     try:
         award_delete(award=award, user=request.user)

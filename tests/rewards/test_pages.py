@@ -213,3 +213,92 @@ def test_the_home_page_shows_the_school_classes(scheme, client_for, users, other
     assert "学校分类" in page
     assert client_for(users["principal"]).get("/").content.decode().count("本校为 C 类学校") == 1
     assert "本校为 A 类学校" in client_for(other_principal).get("/").content.decode()
+
+
+def test_every_scheme_action_by_role(scheme, client_for, users, other_principal, api_for, compute):
+    award = scheme.awards.get(name="综合表彰奖")
+    line = AwardLine.objects.filter(award__scheme=scheme).first()
+    # Pages that act: only the writers (admin, staff); leaders approve; the draft is not
+    # visible to inspectors and principals at all (404)
+    got = statuses(client_for, users, other_principal, "post", "/rewards/2026-awards/publish/")
+    assert got == {
+        "admin": 302,
+        "leader": 403,
+        "staff": 302,
+        "inspector": 404,
+        "principal": 404,
+        "other_principal": 404,
+    }  # 302: refused, not approved
+    assert Scheme.objects.get(pk=scheme.pk).status == "computed"
+    got = statuses(
+        client_for,
+        users,
+        other_principal,
+        "post",
+        f"/rewards/2026-awards/awards/{award.pk}/delete/",
+    )
+    assert got == {
+        "admin": 302,
+        "leader": 403,
+        "staff": 404,
+        "inspector": 404,
+        "principal": 404,
+        "other_principal": 404,
+    }  # admin deleted it: staff 404
+    for role, expected in {"leader": 403, "inspector": 404, "principal": 404}.items():
+        api = api_for(users[role])
+        assert (
+            api.post(
+                "/api/v1/schemes/2026-awards/adjust/",
+                {"line": line.pk, "amount": 1, "reason": "x"},
+                format="json",
+            ).status_code
+            == expected
+        ), role
+        assert (
+            api.patch("/api/v1/schemes/2026-awards/", {"budget": 1}, format="json").status_code
+            == expected
+        ), role
+    compute(api_for(users["staff"]))  # deleting an award put the scheme back to draft
+    got = statuses(client_for, users, other_principal, "post", "/rewards/2026-awards/approve/")
+    assert got == {
+        "admin": 302,
+        "leader": 302,
+        "staff": 403,
+        "inspector": 404,
+        "principal": 404,
+        "other_principal": 404,
+    }
+    assert Scheme.objects.get(pk=scheme.pk).status == "approved"
+
+
+def test_every_evaluation_action_by_role(scheme, client_for, users, other_principal):
+    got = statuses(
+        client_for, users, other_principal, "get", "/evaluations/export.xlsx?list=far_below"
+    )
+    assert got == dict.fromkeys([*ROLES, "other_principal"], 200)
+    got = statuses(
+        client_for,
+        users,
+        other_principal,
+        "post",
+        "/evaluations/decide/",
+        {
+            "year": "2026-2027",
+            "teacher": "T3",
+            "kind": "excellent",
+            "keep": "0",
+            "reason": "后二分之一",
+        },
+    )
+    assert got == {
+        "admin": 302,
+        "leader": 403,
+        "staff": 302,
+        "inspector": 403,
+        "principal": 403,
+        "other_principal": 403,
+    }
+    from rewards.models import EvaluationDecision
+
+    assert EvaluationDecision.objects.count() == 2  # admin's and staff's
