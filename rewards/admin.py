@@ -18,14 +18,18 @@ class AwardInline(admin.StackedInline):
     raw_id_fields = ["exam", "baseline_exam"]
 
 
-class AwardLineInline(admin.TabularInline):
-    model = AwardLine
-    extra = 0
-    can_delete = False
-    fields = ["award", "recipient", "rank", "reason", "computed_amount", "base_amount", "amount"]
-    readonly_fields = fields
+@admin.register(AwardLine)
+class AwardLineAdmin(admin.ModelAdmin):
+    """Computed lines: read here, changed only by recomputing or adjusting with a reason."""
 
-    def has_add_permission(self, request, obj=None):
+    list_display = ["award", "recipient", "rank", "reason", "base_amount", "amount"]
+    list_filter = ["award__scheme"]
+    readonly_fields = [f.name for f in AwardLine._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -47,7 +51,7 @@ class SchemeAdmin(SimpleHistoryAdmin):
         "created_by",
         "created_at",
     ]
-    inlines = [AwardInline, AwardLineInline]
+    inlines = [AwardInline]
     actions = ["compute", "approve"]
 
     def has_change_permission(self, request, obj=None):

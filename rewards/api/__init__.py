@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
 
-from ..models import Award, AwardLine
+from ..models import Award, AwardLine, Scheme
 from ..selectors.schemes import adjustments_of, line_rows, scheme_totals
 from ..services.lines import line_adjust
 from ..services.schemes import (
@@ -119,6 +119,7 @@ AdjustBody = inline_serializer(
 
 class SchemeViewSet(viewsets.ViewSet):
     lookup_field = "code"
+    queryset = Scheme.objects.none()  # for the schema's path type; reads use access.schemes_for
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SchemeSerializer
 
