@@ -302,3 +302,19 @@ def test_every_evaluation_action_by_role(scheme, client_for, users, other_princi
     from rewards.models import EvaluationDecision
 
     assert EvaluationDecision.objects.count() == 2  # admin's and staff's
+
+
+def test_admin_pages(scheme, client_for, users):
+    from tests.factories import UserFactory
+
+    c = client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for url in [
+        "/admin/rewards/scheme/",
+        f"/admin/rewards/scheme/{scheme.pk}/change/",
+        "/admin/rewards/awardline/",
+        "/admin/rewards/lineadjustment/",
+        "/admin/rewards/evaluation/",
+        "/admin/rewards/evaluationdecision/",
+    ]:
+        assert c.get(url).status_code == 200, url
+    assert client_for(users["staff"]).get("/admin/rewards/scheme/").status_code == 302
