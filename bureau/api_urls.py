@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 from exams.api import views as exams_api
 from inspections import api as inspections_api
 from reports import api as reports_api
+from rewards import api as rewards_api
+from rewards.api.evaluations import EvaluationsView
 from schools import api as schools_api
 
 from . import api
@@ -21,10 +23,12 @@ router.register("rectifications", inspections_api.RectificationViewSet, basename
 router.register("observations", inspections_api.ObservationViewSet, basename="observation")
 router.register("accountability", inspections_api.AccountabilityViewSet, basename="accountability")
 router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
+router.register("schemes", rewards_api.SchemeViewSet, basename="scheme")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("evaluations/", EvaluationsView.as_view(), name="api-evaluations"),
     path("", include(router.urls)),
 ]

@@ -28,6 +28,9 @@ def navigation(request):
     items.append((pgettext("nav", "整改"), reverse("inspections:rectifications"), "rectifications"))
     items.append((pgettext("nav", "听课"), reverse("inspections:observations"), "observations"))
     items.append((pgettext("nav", "简报"), reverse("reports:list"), "bulletins"))
+    items.append((pgettext("nav", "奖励"), reverse("rewards:list"), "rewards"))
+    if access.can_read_evaluations(user):
+        items.append((pgettext("nav", "考核"), reverse("rewards:evaluations"), "evaluations"))
     if is_liaison(user):
         items.append((pgettext("nav", "包联"), reverse("inspections:liaison"), "liaison"))
     if access.is_manager(user):

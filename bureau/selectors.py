@@ -25,6 +25,9 @@ def dashboard_for(user) -> dict:
         figures.append({"label": _("在籍学生"), "value": students.count(), "url": None})
     context = {"figures": figures, "role": role, "school": None, "todo": todo_for(user)}
     context.update(inspections_for_dashboard(user))
+    from rewards.selectors.evaluations import classification_summary
+
+    context["school_classes"] = classification_summary(user)
     if role == Role.PRINCIPAL and user.school_id:
         context["school"] = user.school
     if role in access.ALL_SEEING | {Role.INSPECTOR}:

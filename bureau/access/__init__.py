@@ -37,6 +37,20 @@ from .inspections import (
     can_see_coverage,
     is_principal,
 )
+from .rewards import (
+    EVALUATION_DECIDERS,
+    EVALUATION_READERS,
+    SCHEME_APPROVERS,
+    SCHEME_WRITERS,
+    award_lines_for,
+    can_approve_schemes,
+    can_decide_evaluations,
+    can_read_evaluations,
+    can_write_schemes,
+    evaluation_school_ids,
+    scheme_get_for,
+    schemes_for,
+)
 from .roles import (
     ALL_SEEING,
     MANAGERS,
@@ -68,6 +82,18 @@ from .students import (
 )
 
 __all__ = [
+    "EVALUATION_DECIDERS",
+    "EVALUATION_READERS",
+    "SCHEME_APPROVERS",
+    "SCHEME_WRITERS",
+    "award_lines_for",
+    "can_approve_schemes",
+    "can_decide_evaluations",
+    "can_read_evaluations",
+    "can_write_schemes",
+    "evaluation_school_ids",
+    "scheme_get_for",
+    "schemes_for",
     "AGGREGATES",
     "ALL_SEEING",
     "COVERAGE_ROLES",
