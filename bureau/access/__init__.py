@@ -13,6 +13,7 @@ Roles (DESIGN.md):
 """
 
 from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .lookups import id_from, id_or_404
 from .roles import (
     ALL_SEEING,
     MANAGERS,
@@ -54,6 +55,8 @@ __all__ = [
     "exam_stats_school_ids",
     "exams_for",
     "exchanges_for",
+    "id_from",
+    "id_or_404",
     "inspection_window_start",
     "is_admin",
     "is_manager",
