@@ -7,7 +7,8 @@ for admins, leaders and staff); only managers create exams. Results are uploaded
 The computed statistics (``/stats/``, ``/bands/``, ``/scores/``, ``/gap/``) are read through
 ``exams.stats_selectors``, which scope them by role; numbers are rounded to 6 decimals by
 ``exams.statistics.stats_to_records``. Managers ask for a recomputation with
-``POST /exams/{code}/recompute/`` (202).
+``POST /exams/{code}/recompute/`` (202) and move an exam along its states with
+``POST /exams/{code}/state/`` (the exam page's buttons, through the same service).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from schools.models import School, Stage
 
 from . import stats_selectors
 from .models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase
-from .services.exams import SubjectLine, exam_create
+from .services.exams import SubjectLine, exam_create, exam_set_state
 from .services.results import results_import
 from .services.stats import stats_request
 from .statistics import stats_to_records
@@ -43,7 +44,10 @@ class ManagersCreate(permissions.BasePermission):
     message = "只有局机关工作人员或管理员可以创建考试。"
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS or view.action in ("uploads", "recompute"):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        # These decide after the exam lookup, so that an exam the user cannot see is a 404.
+        if view.action in ("uploads", "recompute", "state"):
             return True
         return access.is_manager(request.user)
 
@@ -192,6 +196,10 @@ class GapSerializer(serializers.Serializer):
     highest = GapSchoolSerializer(allow_null=True)
     lowest = GapSchoolSerializer(allow_null=True)
     schools = serializers.IntegerField()
+
+
+class ExamStateSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="draft | open | closed | published")
 
 
 class RecomputeSerializer(serializers.Serializer):
@@ -412,6 +420,24 @@ class ExamViewSet(
             exam=exam, stage=stage, subject=request.query_params.get("subject") or TOTAL
         )
         return Response(rounded([answer])[0])
+
+    @extend_schema(
+        request=ExamStateSerializer,
+        responses={200: ExamSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["post"], url_path="state")
+    def state(self, request, code=None):
+        """Moves the exam to ``state`` (SPEC §4): the moves of the exam page's buttons
+        (``exams.services.exams.STATE_FLOW``), by admins and staff. A refused move answers 400
+        with the reason; other roles 403 (404 for an exam they cannot see)."""
+        exam = self.get_object()
+        if not access.is_manager(request.user):
+            raise PermissionDenied(_("只有局机关工作人员或管理员可以更改考试状态。"))
+        wanted = request.data.get("state") if hasattr(request.data, "get") else None
+        if wanted in (None, ""):
+            raise DomainError(_("缺少字段 state（draft、open、closed 或 published）"))
+        exam = exam_set_state(exam=exam, state=str(wanted))
+        return Response(ExamSerializer(self.get_queryset().get(pk=exam.pk)).data)
 
     @extend_schema(request=None, responses={202: RecomputeSerializer, 403: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="recompute")
