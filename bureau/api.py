@@ -3,11 +3,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .authentication import token_expired
+from .services import tokens_revoke
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -17,13 +18,21 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class ObtainTokenView(APIView):
     """POST {"username", "password"} → {"token"}: the user's token, a new one when it has
-    expired (``TIZHI_API_TOKEN_DAYS``).
+    expired (``TIZHI_API_TOKEN_DAYS``) or was revoked. DELETE (with the token, or signed in)
+    revokes the user's tokens: the API's logout.
 
     Goes through ``authenticate(request=…)`` so that django-axes counts failures and locks
     the account exactly as it does for the login page."""
 
-    permission_classes = [AllowAny]
-    authentication_classes = []
+    def _asking_for_a_token(self) -> bool:
+        request = getattr(self, "request", None)
+        return request is None or request.method == "POST"
+
+    def get_authenticators(self):
+        return [] if self._asking_for_a_token() else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self._asking_for_a_token() else [IsAuthenticated()]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -56,3 +65,8 @@ class ObtainTokenView(APIView):
         if token is None:
             token = Token.objects.create(user=user)
         return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
