@@ -1,6 +1,10 @@
+import threading
+
 from django.contrib.auth import authenticate
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -70,3 +74,39 @@ class ObtainTokenView(APIView):
     def delete(self, request):
         tokens_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the OpenAPI schema ------------------------------------------------------------------
+
+_schemas: dict[tuple, dict] = {}
+_schemas_lock = threading.Lock()
+
+
+def schema_cache_clear() -> None:
+    with _schemas_lock:
+        _schemas.clear()
+
+
+class SchemaView(SpectacularAPIView):
+    """``/api/v1/schema/``: generated once per process and language, then served from memory.
+
+    drf-spectacular resolves its extensions (``polymorphic`` and other optional packages) as it
+    generates; two generations at once in one process could see each other's half-done state
+    and fail (a 500 when the docs page was loaded three times quickly). The schema is public
+    (``SERVE_PUBLIC``: not filtered by the user), so one copy per language serves everyone."""
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version)
+        with _schemas_lock:
+            schema = _schemas.get(key)
+            if schema is None:
+                generator = self.generator_class(
+                    urlconf=self.urlconf, api_version=version, patterns=self.patterns
+                )
+                schema = generator.get_schema(request=request, public=self.serve_public)
+                _schemas[key] = schema
+        filename = self._get_filename(request, version)
+        return Response(
+            data=schema, headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )
