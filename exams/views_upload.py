@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
 from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
-from schools.models import School
 
 from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
 from .selectors import stages_for_grade
@@ -97,9 +96,11 @@ def upload(request, code):
     school = None
     school_code = (request.POST.get("school") or "").strip()
     if school_code:
-        school = School.objects.filter(code=school_code).first()
-        if school is None:
-            return _form(request, exam, error=_("学校不存在"), status=400)
+        # Another school's code and an unknown one get the same answer.
+        try:
+            school = access.upload_school_get_for(request.user, school_code)
+        except DomainError as exc:
+            return _form(request, exam, error=exc.message, status=exc.status_code)
     try:
         result = results_import(
             exam=exam,

@@ -12,7 +12,14 @@ Roles (DESIGN.md):
 - principals see their own school in full and other schools only as county aggregates.
 """
 
-from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .exams import (
+    AGGREGATES,
+    can_upload_results,
+    exam_get_for,
+    exam_stats_school_ids,
+    exams_for,
+    upload_school_get_for,
+)
 from .lookups import id_from, id_or_404
 from .roles import (
     ALL_SEEING,
@@ -29,6 +36,7 @@ from .schools import (
     classes_for,
     exchanges_for,
     school_get_for,
+    school_named_in,
     school_records_for,
     schools_for,
     teacher_get_for,
@@ -64,6 +72,7 @@ __all__ = [
     "own_school_id",
     "role_of",
     "school_get_for",
+    "school_named_in",
     "school_records_for",
     "schools_for",
     "scope_by_school",
@@ -72,5 +81,6 @@ __all__ = [
     "sees_all_schools",
     "teacher_get_for",
     "teachers_for",
+    "upload_school_get_for",
     "visited_school_ids",
 ]
