@@ -7,4 +7,5 @@ class BureauConfig(AppConfig):
     verbose_name = _("教育局")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the token revocation receivers)
+        # Connect the receivers: token revocation, and no-store for access-logged responses.
+        from . import privacy, signals  # noqa: F401

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
+from bureau.privacy import student_data
 from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
 
 from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
@@ -153,6 +154,7 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@student_data
 def upload_preview(request, code, token):
     """GET: the dry run's counts and problems. POST: the confirmation, re-validated here."""
     access.assert_can(_may_upload_somewhere(request.user))
@@ -183,6 +185,7 @@ def upload_preview(request, code, token):
 
 @login_required
 @require_GET
+@student_data
 def upload_annotated(request, code, token):
     """The upload with each problem cell highlighted and commented."""
     access.assert_can(_may_upload_somewhere(request.user))
@@ -204,6 +207,7 @@ def upload_annotated(request, code, token):
 
 @login_required
 @require_GET
+@student_data
 def upload_template(request, code):
     """The template: a principal's pre-filled with their students; staff choose a school
     (``?school=CODE``) or get the county-wide one."""
