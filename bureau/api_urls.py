@@ -1,7 +1,7 @@
 """/api/v1/: one router for every app's viewsets (SPEC §4)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from exams import api as exams_api
@@ -25,6 +25,6 @@ router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", api.SchemaView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
 ]
