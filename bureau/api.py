@@ -1,13 +1,18 @@
+import threading
+
 from django.contrib.auth import authenticate
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .authentication import token_expired
+from .services import tokens_revoke
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -17,13 +22,21 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class ObtainTokenView(APIView):
     """POST {"username", "password"} → {"token"}: the user's token, a new one when it has
-    expired (``TIZHI_API_TOKEN_DAYS``).
+    expired (``TIZHI_API_TOKEN_DAYS``) or was revoked. DELETE (with the token, or signed in)
+    revokes the user's tokens: the API's logout.
 
     Goes through ``authenticate(request=…)`` so that django-axes counts failures and locks
     the account exactly as it does for the login page."""
 
-    permission_classes = [AllowAny]
-    authentication_classes = []
+    def _asking_for_a_token(self) -> bool:
+        request = getattr(self, "request", None)
+        return request is None or request.method == "POST"
+
+    def get_authenticators(self):
+        return [] if self._asking_for_a_token() else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self._asking_for_a_token() else [IsAuthenticated()]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -56,3 +69,44 @@ class ObtainTokenView(APIView):
         if token is None:
             token = Token.objects.create(user=user)
         return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the OpenAPI schema ------------------------------------------------------------------
+
+_schemas: dict[tuple, dict] = {}
+_schemas_lock = threading.Lock()
+
+
+def schema_cache_clear() -> None:
+    with _schemas_lock:
+        _schemas.clear()
+
+
+class SchemaView(SpectacularAPIView):
+    """``/api/v1/schema/``: generated once per process and language, then served from memory.
+
+    drf-spectacular resolves its extensions (``polymorphic`` and other optional packages) as it
+    generates; two generations at once in one process could see each other's half-done state
+    and fail (a 500 when the docs page was loaded three times quickly). The schema is public
+    (``SERVE_PUBLIC``: not filtered by the user), so one copy per language serves everyone."""
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version)
+        with _schemas_lock:
+            schema = _schemas.get(key)
+            if schema is None:
+                generator = self.generator_class(
+                    urlconf=self.urlconf, api_version=version, patterns=self.patterns
+                )
+                schema = generator.get_schema(request=request, public=self.serve_public)
+                _schemas[key] = schema
+        filename = self._get_filename(request, version)
+        return Response(
+            data=schema, headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )

@@ -1,7 +1,7 @@
 """/api/v1/: one router for every app's viewsets (SPEC §4)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from exams.api import views as exams_api
@@ -27,8 +27,8 @@ router.register("schemes", rewards_api.SchemeViewSet, basename="scheme")
 
 urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", api.SchemaView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("evaluations/", EvaluationsView.as_view(), name="api-evaluations"),
     path("", include(router.urls)),
 ]

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,9 +28,23 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            # A principal without a school would see the county dashboard with zeros; the
+            # database refuses it too, whichever path (admin, CLI, a script) saves the user.
+            models.CheckConstraint(
+                condition=~models.Q(role="principal") | models.Q(school__isnull=False),
+                name="principal_has_school",
+                violation_error_message=_("校长账户必须指定学校"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.PRINCIPAL and self.school_id is None:
+            raise ValidationError({"school": _("校长账户必须指定学校")})
 
     @property
     def effective_role(self) -> str:

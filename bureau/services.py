@@ -44,3 +44,12 @@ def user_upsert(
         raise DomainError("新用户必须设置密码")
     user.save()
     return user, created
+
+
+@transaction.atomic
+def tokens_revoke(*, user: User) -> int:
+    """Deletes the user's API tokens (docs/access.md, "API tokens"); answers how many."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _detail = Token.objects.filter(user=user).delete()
+    return deleted

@@ -41,7 +41,7 @@ def with_read_flag(qs: QuerySet[Bulletin], user) -> QuerySet[Bulletin]:
 
 
 def bulletin_get_for(user, pk) -> Bulletin:
-    bulletin = bulletins_for(user).filter(pk=pk).first()
+    bulletin = bulletins_for(user).filter(pk=access.id_or_404(pk, _("简报不存在"))).first()
     if bulletin is None:
         raise Http404(_("简报不存在"))
     return bulletin

@@ -21,6 +21,7 @@ from .exams import (
     exam_get_for,
     exam_stats_school_ids,
     exams_for,
+    upload_school_get_for,
     upload_states,
 )
 from .inspections import (
@@ -37,6 +38,7 @@ from .inspections import (
     can_see_coverage,
     is_principal,
 )
+from .lookups import id_from, id_or_404
 from .rewards import (
     EVALUATION_DECIDERS,
     EVALUATION_READERS,
@@ -67,6 +69,7 @@ from .schools import (
     classes_for,
     exchanges_for,
     school_get_for,
+    school_named_in,
     school_records_for,
     schools_for,
     teacher_get_for,
@@ -122,6 +125,8 @@ __all__ = [
     "exam_stats_school_ids",
     "exams_for",
     "exchanges_for",
+    "id_from",
+    "id_or_404",
     "inspection_window_start",
     "is_admin",
     "is_manager",
@@ -129,6 +134,7 @@ __all__ = [
     "own_school_id",
     "role_of",
     "school_get_for",
+    "school_named_in",
     "school_records_for",
     "schools_for",
     "scope_by_school",
@@ -137,5 +143,6 @@ __all__ = [
     "sees_all_schools",
     "teacher_get_for",
     "teachers_for",
+    "upload_school_get_for",
     "visited_school_ids",
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from bureau.models import Role
 
 from .roles import ALL_SEEING, MANAGERS, role_of
+from .schools import school_named_in
 from .students import student_school_ids
 
 if TYPE_CHECKING:
@@ -77,6 +78,19 @@ def can_upload(user, exam, school: School | None = None) -> bool:
     if not can_upload_somewhere(user) or exam.state not in upload_states(user):
         return False
     return school is None or can_upload_results(user, school)
+
+
+def upload_school_get_for(user, code: str) -> School:
+    """The school named by a results upload's ``school`` field (page and API). Managers may
+    name any school (an unknown code: 400 "学校不存在：CODE"); a principal only their own:
+    another school's code and a code of no school both answer 403 "只能上传本校的成绩";
+    anyone else 403 "没有上传成绩的权限" whatever the code."""
+    role = role_of(user)
+    if role in MANAGERS:
+        return school_named_in(code, allowed=None, refusal="")
+    if role == Role.PRINCIPAL and user.school_id:
+        return school_named_in(code, allowed={user.school_id}, refusal=_("只能上传本校的成绩"))
+    return school_named_in(code, allowed=set(), refusal=_("没有上传成绩的权限"))
 
 
 AGGREGATES = ("county", "school")

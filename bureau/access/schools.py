@@ -36,6 +36,24 @@ def school_get_for(user, code: str) -> School:
     return school
 
 
+def school_named_in(code: str, *, allowed: set[int] | None, refusal: str) -> School:
+    """The school a request body or query names by ``code``, for an action the user may do
+    only for the ``allowed`` schools (None: every school).
+
+    A school outside ``allowed`` and a code of no school get the same answer, ``NotAllowed``
+    (403) with ``refusal``, so that the answer never tells whether another school's code
+    exists. Only a user allowed every school is told that the code is unknown (400)."""
+    from core.errors import DomainError, NotAllowed
+    from schools.models import School
+
+    school = School.objects.filter(code=code).first()
+    if allowed is not None and (school is None or school.pk not in allowed):
+        raise NotAllowed(refusal)
+    if school is None:
+        raise DomainError(_("学校不存在：%(code)s") % {"code": code})
+    return school
+
+
 def can_change_school(user, school: School) -> bool:
     return is_manager(user)
 

@@ -7,7 +7,8 @@ for admins, leaders and staff); only managers create exams. Results are uploaded
 The computed statistics (``/stats/``, ``/bands/``, ``/scores/``, ``/gap/``) are read through
 ``exams.selectors.stats``, which scope them by role; numbers are rounded to 6 decimals by
 ``exams.engine.statistics.stats_to_records``. Managers ask for a recomputation with
-``POST /exams/{code}/recompute/`` (202).
+``POST /exams/{code}/recompute/`` (202) and move an exam along its states with
+``POST /exams/{code}/state/`` (the exam page's buttons, through the same service).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from core.spreadsheets import read_upload
 from exams.engine.statistics import stats_to_records
 from exams.models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase
 from exams.selectors import stats as stats_selectors
-from exams.services.exams import SubjectLine, exam_create
+from exams.services.exams import SubjectLine, exam_create, exam_set_state
 from exams.services.results import results_import
 from exams.services.stats import stats_request
-from schools.models import School, Stage
+from schools.models import Stage
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -42,7 +43,10 @@ class ManagersCreate(permissions.BasePermission):
     message = "只有局机关工作人员或管理员可以创建考试。"
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS or view.action in ("uploads", "recompute"):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        # These decide after the exam lookup, so that an exam the user cannot see is a 404.
+        if view.action in ("uploads", "recompute", "state"):
             return True
         return access.is_manager(request.user)
 
@@ -193,6 +197,10 @@ class GapSerializer(serializers.Serializer):
     schools = serializers.IntegerField()
 
 
+class ExamStateSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="draft | open | closed | published")
+
+
 class RecomputeSerializer(serializers.Serializer):
     exam = serializers.CharField()
     stats_status = serializers.CharField()
@@ -298,9 +306,8 @@ class ExamViewSet(
         school = None
         code_given = (request.data.get("school") or "").strip()
         if code_given:
-            school = School.objects.filter(code=code_given).first()
-            if school is None:
-                raise DomainError(f"学校不存在：{code_given}")
+            # Another school's code and an unknown one get the same answer.
+            school = access.upload_school_get_for(request.user, code_given)
         dry_run = str(request.data.get("dry_run", "")).strip().lower() in TRUE
         result = results_import(
             exam=exam,
@@ -411,6 +418,24 @@ class ExamViewSet(
             exam=exam, stage=stage, subject=request.query_params.get("subject") or TOTAL
         )
         return Response(rounded([answer])[0])
+
+    @extend_schema(
+        request=ExamStateSerializer,
+        responses={200: ExamSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["post"], url_path="state")
+    def state(self, request, code=None):
+        """Moves the exam to ``state`` (SPEC §4): the moves of the exam page's buttons
+        (``exams.services.exams.STATE_FLOW``), by admins and staff. A refused move answers 400
+        with the reason; other roles 403 (404 for an exam they cannot see)."""
+        exam = self.get_object()
+        if not access.is_manager(request.user):
+            raise PermissionDenied(_("只有局机关工作人员或管理员可以更改考试状态。"))
+        wanted = request.data.get("state") if hasattr(request.data, "get") else None
+        if wanted in (None, ""):
+            raise DomainError(_("缺少字段 state（draft、open、closed 或 published）"))
+        exam = exam_set_state(exam=exam, state=str(wanted))
+        return Response(ExamSerializer(self.get_queryset().get(pk=exam.pk)).data)
 
     @extend_schema(request=None, responses={202: RecomputeSerializer, 403: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="recompute")

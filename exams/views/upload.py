@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
+from bureau.privacy import student_data
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
 from exams.models import ExamEntry, ResultUpload, UploadStatus
 from exams.selectors.entries import stages_for_grade
 from exams.services.results import load_upload, results_check, results_confirm, results_import
 from exams.services.templates import results_template
-from schools.models import School
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -85,9 +85,11 @@ def upload(request, code):
     school = None
     school_code = (request.POST.get("school") or "").strip()
     if school_code:
-        school = School.objects.filter(code=school_code).first()
-        if school is None:
-            return _form(request, exam, error=_("学校不存在"), status=400)
+        # Another school's code and an unknown one get the same answer.
+        try:
+            school = access.upload_school_get_for(request.user, school_code)
+        except DomainError as exc:
+            return _form(request, exam, error=exc.message, status=exc.status_code)
     try:
         result = results_import(
             exam=exam,
@@ -140,6 +142,7 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@student_data
 def upload_preview(request, code, token):
     """GET: the dry run's counts and problems. POST: the confirmation, re-validated here."""
     access.assert_can(access.can_upload_somewhere(request.user))
@@ -170,6 +173,7 @@ def upload_preview(request, code, token):
 
 @login_required
 @require_GET
+@student_data
 def upload_annotated(request, code, token):
     """The upload with each problem cell highlighted and commented."""
     access.assert_can(access.can_upload_somewhere(request.user))
@@ -191,6 +195,7 @@ def upload_annotated(request, code, token):
 
 @login_required
 @require_GET
+@student_data
 def upload_template(request, code):
     """The template: a principal's pre-filled with their students; staff choose a school
     (``?school=CODE``) or get the county-wide one."""

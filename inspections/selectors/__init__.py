@@ -46,7 +46,7 @@ def checklists_for(user) -> QuerySet[ChecklistTemplate]:
 
 
 def checklist_get_for(user, pk) -> ChecklistTemplate:
-    template = checklists_for(user).filter(pk=pk).first()
+    template = checklists_for(user).filter(pk=access.id_or_404(pk, _("检查表不存在"))).first()
     if template is None:
         raise Http404(_("检查表不存在"))
     return template
@@ -64,7 +64,7 @@ def visits_for(user) -> QuerySet[Visit]:
 
 
 def visit_get_for(user, pk) -> Visit:
-    visit = visits_for(user).filter(pk=pk).first()
+    visit = visits_for(user).filter(pk=access.id_or_404(pk, _("督导记录不存在"))).first()
     if visit is None:
         raise Http404(_("督导记录不存在"))
     return visit
@@ -88,7 +88,7 @@ def rectifications_for(user) -> QuerySet[RectificationTask]:
 
 
 def rectification_get_for(user, pk) -> RectificationTask:
-    task = rectifications_for(user).filter(pk=pk).first()
+    task = rectifications_for(user).filter(pk=access.id_or_404(pk, _("整改事项不存在"))).first()
     if task is None:
         raise Http404(_("整改事项不存在"))
     return task
@@ -121,7 +121,9 @@ def observations_for(user) -> QuerySet[Observation]:
 
 
 def observation_get_for(user, pk) -> Observation:
-    observation = observations_for(user).filter(pk=pk).first()
+    observation = (
+        observations_for(user).filter(pk=access.id_or_404(pk, _("听课记录不存在"))).first()
+    )
     if observation is None:
         raise Http404(_("听课记录不存在"))
     return observation

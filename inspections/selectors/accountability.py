@@ -22,7 +22,7 @@ def accountability_for(user) -> QuerySet[AccountabilityRecord]:
 
 
 def accountability_get_for(user, pk) -> AccountabilityRecord:
-    record = accountability_for(user).filter(pk=pk).first()
+    record = accountability_for(user).filter(pk=access.id_or_404(pk, _("问责记录不存在"))).first()
     if record is None:
         raise Http404(_("问责记录不存在"))
     return record

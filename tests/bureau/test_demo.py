@@ -176,8 +176,8 @@ def test_refuses_a_database_with_schools():
 
 
 def test_reset_replaces_the_registry_but_keeps_other_accounts():
-    SchoolFactory(code="X001", name="已有学校")
-    UserFactory(username="principal", role=Role.PRINCIPAL)
+    old = SchoolFactory(code="X001", name="已有学校")
+    UserFactory(username="principal", role=Role.PRINCIPAL, school=old)
     root = UserFactory(username="root", role=Role.ADMIN, is_superuser=True)
     other = UserFactory(username="zhangsan", role=Role.STAFF)
     load("--reset")

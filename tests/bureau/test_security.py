@@ -419,9 +419,10 @@ def test_bad_token_is_refused(staff):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     response = api.get("/api/v1/schools/")
-    # 403 rather than 401: session authentication comes first and sends no WWW-Authenticate.
-    assert response.status_code == 403
-    assert response.json() == {"detail": "认证令牌无效。"}
+    # 401 with WWW-Authenticate: Token (bureau.authentication.TokenRefused).
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "令牌无效或已被撤销，请重新获取"}
 
 
 def test_an_expired_token_is_refused_and_a_new_one_is_issued(staff, settings):
@@ -438,7 +439,7 @@ def test_an_expired_token_is_refused_and_a_new_one_is_issued(staff, settings):
     # 30 days and a minute old: refused with its own message
     Token.objects.filter(key=key).update(created=issued.created - timedelta(days=30, minutes=1))
     response = api.get("/api/v1/schools/")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"detail": "令牌已过期，请重新获取"}
 
     again = APIClient().post(TOKEN, {"username": "staff", "password": PASSWORD}, format="json")
