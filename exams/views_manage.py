@@ -128,6 +128,7 @@ def exam_new(request):
                 date=data["date"],
                 subjects=_subjects(formset),
                 rate_base=data["rate_base"],
+                rank_method=data["rank_method"],
                 weights=form.weights(),
                 baseline=data["baseline"],
                 user=request.user,
@@ -166,6 +167,7 @@ def exam_edit(request, code):
                 date=data["date"],
                 subjects=_subjects(formset),
                 rate_base=data["rate_base"],
+                rank_method=data["rank_method"],
                 weights=form.weights(),
                 baseline=data["baseline"],
             )
