@@ -12,7 +12,14 @@ Roles (DESIGN.md):
 - principals see their own school in full and other schools only as county aggregates.
 """
 
-from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
+from .exams import (
+    AGGREGATES,
+    can_mark_not_counted,
+    can_upload_results,
+    exam_get_for,
+    exam_stats_school_ids,
+    exams_for,
+)
 from .roles import (
     ALL_SEEING,
     MANAGERS,
@@ -47,6 +54,7 @@ __all__ = [
     "ALL_SEEING",
     "MANAGERS",
     "assert_can",
+    "can_mark_not_counted",
     "can_change_school",
     "can_upload_results",
     "classes_for",

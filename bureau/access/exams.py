@@ -47,6 +47,12 @@ def can_upload_results(user, school: School) -> bool:
     return role == Role.PRINCIPAL and user.school_id == school.pk
 
 
+def can_mark_not_counted(user) -> bool:
+    """Marking students of an exam as not counted (不计入统计) on the exam page: the bureau
+    (admins and staff); a school does it through the 不计入统计 column of its results sheet."""
+    return role_of(user) in MANAGERS
+
+
 AGGREGATES = ("county", "school")
 
 
