@@ -362,3 +362,36 @@ def test_the_school_page_shows_z_t_and_the_reason(exam, client_for, principal, o
     # B1: 语文 z = (70 − 80) / 10 = −1, T = 40; B2 not counted: no rank, no z, the reason
     assert rows["B1"][8:10] == ["-1.000", "40.00"]
     assert rows["B2"][6] == "—" and rows["B2"][8] == "—" and rows["B2"][-1] == "作弊"
+
+
+def cells(response, key) -> dict[str, dict[str, str]]:
+    """{first cell: {header: text}} of a page table."""
+    table = response.context["tables"][key]
+    headers = [str(c.header) for c in table["columns"]]
+    out = {}
+    for row in table["rows"]:
+        texts = [c["text"] for c in row["cells"]]
+        out[texts[0]] = dict(zip(headers, texts, strict=True))
+    return out
+
+
+def test_the_exam_page_tables_show_the_new_columns(exam, client_for, staff):
+    client = client_for(staff)
+    total = client.get("/exams/C1/?subject=total")
+    overview = cells(total, "overview")
+    # the total's row: 2/3 all pass, 1/3 all excellent; T of the county itself is 50
+    assert (overview["总分"]["全科及格率"], overview["总分"]["全科优秀率"]) == ("66.7%", "33.3%")
+    assert overview["总分"]["T分"] == "50.00" and overview["语文"]["全科及格率"] == "—"
+    schools = {row["学校代码"]: row for row in cells(total, "schools").values()}
+    assert schools["S001"]["全科及格率"] == "50.0%"  # A1 of A1, A2
+    chinese = client.get("/exams/C1/?subject=语文")
+    schools = {row["学校代码"]: row for row in cells(chinese, "schools").values()}
+    assert schools["S001"]["T分"] == "53.33"  # 50 + 10 × (250/3 − 80) / 10
+    assert "全科及格率" not in schools["S001"]  # subject tables leave the total's figures out
+    classes = {(r["学校"], r["班级"]): r for r in cells(chinese, "classes").values()}
+    assert (
+        classes[("城关第一初级中学", "九(1)班")]["校内超均率"] == "-4.0%"
+    )  # (80 − 250/3) / (250/3)
+    school_page = client.get("/exams/C1/schools/S001/?subject=total")
+    html = school_page.content.decode()
+    assert "全科及格率" in html and school_page.context["summary"]["all_pass_rate"] == 0.5
