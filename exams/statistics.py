@@ -212,6 +212,24 @@ class _Prepared:
         """Positions in `flat` by ascending score, NaN last."""
         return np.argsort(self.flat)
 
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The county mean and std of each column (`_moments`), shared by every level."""
+        return _moments(self.x)
+
+    @cached_property
+    def reached_every_line(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per student: sat every subject and reached its pass line; the same for excellent."""
+        total = self.width - 1
+        lines = _lines(self.exam)
+        scores = np.round(self.x[:, :total], EXACT_DECIMALS)
+        sat_all = ~np.isnan(self.x[:, total])
+        with np.errstate(invalid="ignore"):
+            return tuple(
+                sat_all & np.all(scores >= line, axis=1)
+                for line in (lines[2, :total], lines[0, :total])
+            )  # type: ignore[return-value]
+
     def descending(self, column: int) -> np.ndarray:
         """Rows with a score in `column`, highest score first."""
         n = self.n
@@ -547,7 +565,7 @@ def _stats(
     frame["composite"] = composite
     rankable = np.round(np.where(sat > 0, composite, np.nan), EXACT_DECIMALS)
     frame["rank"] = _rank(rankable, subject, len(names), method=exam.rank_method)
-    county_mean, county_std = _moments(prep.x)
+    county_mean, county_std = prep.moments
     frame["t_score"] = _t(_standard(mean, county_mean[subject], county_std[subject]))
     every = _all_lines(prep, groups, sat)
     frame["all_pass_rate"], frame["all_excellent_rate"] = every
@@ -585,15 +603,10 @@ def _all_lines(prep: _Prepared, groups: _Groups, sat: np.ndarray) -> tuple[np.nd
     reached the pass (excellent) line of each, divided by the students who sat every subject
     (the total's `sat`, whatever the rate base); NaN for subject rows."""
     total = prep.width - 1
-    lines = _lines(prep.exam)
-    scores = np.round(prep.x[:, :total], EXACT_DECIMALS)
-    sat_all = ~np.isnan(prep.x[:, total])
     is_total = groups.row_subject == total
     rows = groups.student[is_total]
     out = []
-    for line in (lines[2, :total], lines[0, :total]):
-        with np.errstate(invalid="ignore"):
-            reached = sat_all & np.all(scores >= line, axis=1)
+    for reached in prep.reached_every_line:
         hits = np.bincount(groups.gid[is_total][reached[rows]], minlength=groups.size)
         rate = _divide(hits, sat)
         out.append(np.where(groups.subject == total, rate, np.nan))
@@ -689,7 +702,7 @@ def _student_ranks(prep: _Prepared) -> pd.DataFrame:
         frame[f"school_rank_{name}"] = _rank(
             score, school, len(schools), descending=order, method=method
         )
-    z = _standard(prep.x, *_moments(prep.x))
+    z = _standard(prep.x, *prep.moments)
     for j, name in enumerate([*prep.exam.names, TOTAL]):
         frame[f"z_{name}"] = z[:, j]
         frame[f"t_{name}"] = _t(z[:, j])

@@ -395,3 +395,20 @@ def test_the_exam_page_tables_show_the_new_columns(exam, client_for, staff):
     school_page = client.get("/exams/C1/schools/S001/?subject=total")
     html = school_page.content.decode()
     assert "全科及格率" in html and school_page.context["summary"]["all_pass_rate"] == 0.5
+
+
+def test_the_exam_form_offers_the_rank_method(client_for, staff):
+    from .test_exam_manage import form_data
+
+    AcademicYearFactory()
+    client = client_for(staff)
+    page = client.get("/exams/new/").content.decode()
+    assert 'name="rank_method" value="dense"' in page and "中式排名（1223）" in page
+    answer = client.post("/exams/new/", form_data([("语文", 100)], rank_method="dense"))
+    assert answer.status_code == 302
+    exam = Exam.objects.get(code="2026-9-mid")
+    assert exam.rank_method == "dense"
+    edit = client.get("/exams/2026-9-mid/edit/").content.decode()
+    assert 'value="dense" checked' in edit or 'value="dense" id="id_rank_method_1" checked' in edit
+    client.post("/exams/new/", form_data([("语文", 100)], code="plain"))
+    assert Exam.objects.get(code="plain").rank_method == "competition"  # not chosen: default
