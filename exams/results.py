@@ -55,6 +55,10 @@ NOT_COUNTED_MAX = 30  # exams.ExamEntry.not_counted
 NOT_COUNTED_YES = frozenset({"是", "y", "yes", "1", "√", "✓", "✔", "不计入"})
 NOT_COUNTED_NO = frozenset({"否", "n", "no", "0", "×", "-", "—", "／", "/", "计入"})
 UNSPECIFIED_REASON = "未注明原因"
+# A 备注 (note) cell takes a student out only when it names one of these; other notes are
+# ignored, as before.
+NOTE_HEADERS = ("备注",)
+NOT_COUNTED_NOTES = ("随班就读", "作弊", "作废", "违纪", "不计入")
 
 STUDENT_NUMBER_MAX = 30  # schools.Student.student_number
 NAME_MAX = 50  # schools.Student.name
@@ -62,6 +66,7 @@ NAME_MAX = 50  # schools.Student.name
 # Columns of ``ResultsParse.frame`` besides one per subject (named after the subject).
 EXCEL_ROW, NUMBER, NAME, CLASS, SCHOOL = "excel_row", "student_number", "name", "class", "school"
 NOT_COUNTED = "not_counted"  # the reason, "" for a counted student
+NOTE = "note"  # the 备注 column (read only for NOT_COUNTED_NOTES)
 CLASS_TEXT = "class_text"  # the 班级 cell as written, for messages
 
 
@@ -95,6 +100,7 @@ class ResultsParse:
     sheet: str | None = None
     header_row: int | None = None  # as Excel numbers it
     columns: dict[str, Column] = field(default_factory=dict)
+    marked_by_notes: int = 0  # students a 备注 cell takes out (see NOT_COUNTED_NOTES)
 
     @property
     def errors(self) -> list[Problem]:
@@ -119,8 +125,9 @@ class ResultsParse:
 
     @property
     def has_not_counted(self) -> bool:
-        """Whether the sheet has a 不计入统计 column (then it decides who is counted)."""
-        return NOT_COUNTED in self.columns
+        """Whether the sheet says who is not counted (then it decides for every row): it has a
+        不计入统计 column, or a 备注 cell that takes a student out."""
+        return NOT_COUNTED in self.columns or self.marked_by_notes > 0
 
     @property
     def records(self) -> list[ResultRecord]:
@@ -202,6 +209,7 @@ def parse_results(
         CLASS: CLASS_HEADERS,
         SCHOOL: SCHOOL_HEADERS,
         NOT_COUNTED: NOT_COUNTED_HEADERS,
+        NOTE: NOTE_HEADERS,
     }
     fields.update({s: s for s in names})
     columns = map_columns(header, fields)
@@ -344,6 +352,14 @@ def _parse_rows(
         frame[NOT_COUNTED] = pd.Series([r or "" for r in reasons], dtype=object)
     else:
         frame[NOT_COUNTED] = pd.Series([""] * len(frame), dtype=object)
+    if NOTE in raw:
+        notes, _bad = _clean_unique(raw[NOTE], not_counted_note)
+        reasons = frame[NOT_COUNTED].tolist()
+        for i, note in enumerate(notes):
+            if note and not reasons[i]:
+                reasons[i] = note
+                result.marked_by_notes += 1
+        frame[NOT_COUNTED] = pd.Series(reasons, dtype=object)
 
     # Scores, column by column.
     for s, full in subjects.items():
@@ -433,6 +449,19 @@ def clean_not_counted(cell: Any) -> tuple[str | None, str | None]:
     if len(value) > NOT_COUNTED_MAX:
         return None, _("不计入统计的原因太长（最多 %(n)d 个字）") % {"n": NOT_COUNTED_MAX}
     return value, None
+
+
+def not_counted_note(cell: Any) -> tuple[str | None, None]:
+    """A 备注 cell: the reason when it names 随班就读, 作弊, 作废, 违纪 or 不计入 (the note
+    itself, or the word when the note is longer than 30 characters); None for any other note,
+    which stays ignored (never an error)."""
+    value, problem = clean_text(cell)
+    if problem or value is None:
+        return None, None
+    for word in NOT_COUNTED_NOTES:
+        if word in value:
+            return (value if len(value) <= NOT_COUNTED_MAX else word), None
+    return None, None
 
 
 # --- score cells ---------------------------------------------------------------------------

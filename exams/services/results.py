@@ -9,9 +9,10 @@ students are upserted by student number, missing classes created, and every ``Ex
 (one row per listed student, all subjects' scores in it) the named school(s) had for the exam
 replaced. The statistics are then recomputed by a background job.
 
-Students not counted (不计入统计): a sheet with a 不计入统计 column decides, row by row, who is
-not counted and why; a sheet without one keeps the marks that the exam's students already
-had (set on the exam page or by an earlier file), so re-uploading scores never clears them.
+Students not counted (不计入统计): a sheet with a 不计入统计 column (or a 备注 cell naming a
+reason, ``exams.results.NOT_COUNTED_NOTES``) decides, row by row, who is not counted and why;
+a sheet that says nothing keeps the marks that the exam's students already had (set on the
+exam page or by an earlier file), so re-uploading scores never clears them.
 
 Who may upload when (docs/results-import.md):
 - a principal: their own school only, while the exam is open for upload;

@@ -412,3 +412,21 @@ def test_the_exam_form_offers_the_rank_method(client_for, staff):
     assert 'value="dense" checked' in edit or 'value="dense" id="id_rank_method_1" checked' in edit
     client.post("/exams/new/", form_data([("语文", 100)], code="plain"))
     assert Exam.objects.get(code="plain").rank_method == "competition"  # not chosen: default
+
+
+def test_a_note_column_marks_only_the_known_reasons(exam):
+    header = ["学校代码", "学籍号", "姓名", "班级", "语文", "数学", "备注"]
+    notes = ["转入生", "随班就读", None, "", "考试作弊"]
+    rows = [[*row[:6], note] for row, note in zip(ROWS, notes, strict=True)]
+    result = commit(exam, [header, *rows])
+    # 随班就读 and 考试作弊 name a reason; 转入生 is an ordinary note
+    assert result["not_counted_reasons"] == {"随班就读": 1, "考试作弊": 1}
+    marks = dict(
+        ExamEntry.objects.exclude(not_counted="").values_list(
+            "student__student_number", "not_counted"
+        )
+    )
+    assert marks == {"A2": "随班就读", "B2": "考试作弊"}
+    # Notes that name no reason leave the sheet silent: the marks stay.
+    rows = [[*row[:6], "补考"] for row in ROWS]
+    assert commit(exam, [header, *rows])["not_counted_reasons"] == {"随班就读": 1, "考试作弊": 1}
