@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -54,86 +55,110 @@ class Column:
     kind: str = TEXT
 
 
-def _c(key: str, header: str, kind: str = TEXT) -> Column:
-    return Column(key, gettext_lazy(header), kind)
+def _c(key: str, header, kind: str = TEXT) -> Column:
+    """A column; ``header`` is a ``gettext_lazy`` of a literal, so that makemessages finds it."""
+    return Column(key, header, kind)
 
 
 RATES = [
-    _c("excellent_rate", "优秀率", PCT),
-    _c("good_rate", "良好率", PCT),
-    _c("pass_rate", "及格率", PCT),
-    _c("low_rate", "低分率", PCT),
+    _c("excellent_rate", gettext_lazy("优秀率"), PCT),
+    _c("good_rate", gettext_lazy("良好率"), PCT),
+    _c("pass_rate", gettext_lazy("及格率"), PCT),
+    _c("low_rate", gettext_lazy("低分率"), PCT),
 ]
-SCORES = [_c("max", "最高分", SCORE), _c("min", "最低分", SCORE)]
+SCORES = [_c("max", gettext_lazy("最高分"), SCORE), _c("min", gettext_lazy("最低分"), SCORE)]
+# 全科及格率/全科优秀率: figures of the total rows only (SPEC §1).
+ALL_RATES = [
+    _c("all_pass_rate", gettext_lazy("全科及格率"), PCT),
+    _c("all_excellent_rate", gettext_lazy("全科优秀率"), PCT),
+]
+T_SCORE = _c("t_score", gettext_lazy("T分"), MEAN)
+OVER_MEAN = _c("over_mean_rate", gettext_lazy("超均率"), PCT)
+OVER_SCHOOL_MEAN = _c("over_school_mean_rate", gettext_lazy("校内超均率"), PCT)
+COMPOSITE = _c("composite", gettext_lazy("综合指数"), INDEX)
 
 COLUMNS: dict[str, list[Column]] = {
     "overview": [
-        _c("subject_label", "学科"),
-        _c("enrolled", "应考", INT),
-        _c("sat", "实考", INT),
-        _c("mean", "平均分", MEAN),
-        _c("mean_rate", "得分率", PCT),
+        _c("subject_label", gettext_lazy("学科")),
+        _c("enrolled", gettext_lazy("应考"), INT),
+        _c("sat", gettext_lazy("实考"), INT),
+        _c("mean", gettext_lazy("平均分"), MEAN),
+        _c("mean_rate", gettext_lazy("得分率"), PCT),
         *RATES,
+        *ALL_RATES,
         *SCORES,
-        _c("std", "标准差", MEAN),
+        _c("std", gettext_lazy("标准差"), MEAN),
+        T_SCORE,
     ],
     "schools": [
-        _c("rank", "名次", INT),
-        _c("school_code", "学校代码"),
-        _c("school_name", "学校"),
-        _c("enrolled", "应考", INT),
-        _c("sat", "实考", INT),
-        _c("participation", "参考率", PCT),
-        _c("mean", "平均分", MEAN),
-        _c("mean_rate", "得分率", PCT),
+        _c("rank", gettext_lazy("名次"), INT),
+        _c("school_code", gettext_lazy("学校代码")),
+        _c("school_name", gettext_lazy("学校")),
+        _c("enrolled", gettext_lazy("应考"), INT),
+        _c("sat", gettext_lazy("实考"), INT),
+        _c("participation", gettext_lazy("参考率"), PCT),
+        _c("mean", gettext_lazy("平均分"), MEAN),
+        _c("mean_rate", gettext_lazy("得分率"), PCT),
         *RATES,
-        _c("over_mean_rate", "超均率", PCT),
-        _c("composite", "综合指数", INDEX),
+        OVER_MEAN,
+        T_SCORE,
+        COMPOSITE,
         *SCORES,
     ],
     "classes": [
-        _c("rank", "名次", INT),
-        _c("school_name", "学校"),
-        _c("class_name", "班级"),
-        _c("sat", "实考", INT),
-        _c("mean", "平均分", MEAN),
-        _c("mean_rate", "得分率", PCT),
+        _c("rank", gettext_lazy("名次"), INT),
+        _c("school_name", gettext_lazy("学校")),
+        _c("class_name", gettext_lazy("班级")),
+        _c("sat", gettext_lazy("实考"), INT),
+        _c("mean", gettext_lazy("平均分"), MEAN),
+        _c("mean_rate", gettext_lazy("得分率"), PCT),
         *RATES,
-        _c("over_mean_rate", "超均率", PCT),
-        _c("composite", "综合指数", INDEX),
+        OVER_MEAN,
+        OVER_SCHOOL_MEAN,
+        T_SCORE,
+        COMPOSITE,
     ],
     "teachers": [
-        _c("rank", "名次", INT),
-        _c("teacher_name", "教师"),
-        _c("teacher", "工号"),
-        _c("school_name", "学校"),
-        _c("sat", "实考", INT),
-        _c("mean", "平均分", MEAN),
+        _c("rank", gettext_lazy("名次"), INT),
+        _c("teacher_name", gettext_lazy("教师")),
+        _c("teacher", gettext_lazy("工号")),
+        _c("school_name", gettext_lazy("学校")),
+        _c("sat", gettext_lazy("实考"), INT),
+        _c("mean", gettext_lazy("平均分"), MEAN),
         *RATES,
-        _c("over_mean_rate", "超均率", PCT),
-        _c("composite", "综合指数", INDEX),
+        OVER_MEAN,
+        OVER_SCHOOL_MEAN,
+        T_SCORE,
+        COMPOSITE,
     ],
     "value_added": [
-        _c("school_code", "学校代码"),
-        _c("school_name", "学校"),
-        _c("matched", "匹配人数", INT),
-        _c("value_added", "增值", VALUE_ADDED),
-        _c("sample_label", "样本"),
+        _c("school_code", gettext_lazy("学校代码")),
+        _c("school_name", gettext_lazy("学校")),
+        _c("matched", gettext_lazy("匹配人数"), INT),
+        _c("value_added", gettext_lazy("增值"), VALUE_ADDED),
+        _c("sample_label", gettext_lazy("样本")),
     ],
     "bands": [
-        _c("label", "分数段"),
-        _c("range", "分数范围"),
-        _c("count", "人数", INT),
-        _c("share", "占比", PCT),
+        _c("label", gettext_lazy("分数段")),
+        _c("range", gettext_lazy("分数范围")),
+        _c("count", gettext_lazy("人数"), INT),
+        _c("share", gettext_lazy("占比"), PCT),
     ],
     "gaps": [
-        _c("stage_label", "学段"),
-        _c("schools", "学校数", INT),
-        _c("max_gap", "最大距", MEAN),
-        _c("highest_name", "均分最高学校"),
-        _c("highest_mean", "最高均分", MEAN),
-        _c("lowest_name", "均分最低学校"),
-        _c("lowest_mean", "最低均分", MEAN),
+        _c("stage_label", gettext_lazy("学段")),
+        _c("schools", gettext_lazy("学校数"), INT),
+        _c("max_gap", gettext_lazy("最大距"), MEAN),
+        _c("highest_name", gettext_lazy("均分最高学校")),
+        _c("highest_mean", gettext_lazy("最高均分"), MEAN),
+        _c("lowest_name", gettext_lazy("均分最低学校")),
+        _c("lowest_mean", gettext_lazy("最低均分"), MEAN),
+    ],
+    "not_counted": [
+        _c("student_number", gettext_lazy("学籍号")),
+        _c("name", gettext_lazy("姓名")),
+        _c("school_name", gettext_lazy("学校")),
+        _c("class_name", gettext_lazy("班级")),
+        _c("not_counted", gettext_lazy("不计入统计原因")),
     ],
 }
 TABLE_TITLES = {
@@ -145,28 +170,49 @@ TABLE_TITLES = {
     "bands": gettext_lazy("分数段"),
     "gaps": gettext_lazy("最大距"),
     "students": gettext_lazy("学生成绩"),
+    "not_counted": gettext_lazy("不计入统计"),
 }
 EXAM_TABLES = ("overview", "schools", "classes", "teachers", "value_added", "bands", "gaps")
 SCHOOL_TABLES = ("classes", "teachers", "students")
 
 
+def columns_for(table: str, *, total: bool) -> list[Column]:
+    """A table's columns; the school and class tables of the total also show 全科及格率 and
+    全科优秀率 (before the composite)."""
+    columns = list(COLUMNS[table])
+    if total and table in ("schools", "classes"):
+        at = columns.index(COMPOSITE)
+        columns[at:at] = ALL_RATES
+    return columns
+
+
 def student_columns(subjects: list[str]) -> list[Column]:
     """The drill-down's student list: one column per subject, then the total and the ranks
-    (internal: shown to the school and the bureau only, DESIGN "Privacy of minors")."""
+    (internal: shown to the school and the bureau only, DESIGN "Privacy of minors"), the
+    standard scores (z and T of each subject and the total) and why a student is not counted
+    (a student not counted has no rank and no standard score)."""
+    total = gettext_lazy("总分")
+    standard = []
+    for key, label in [*((s, s) for s in subjects), ("total", total)]:
+        standard.append(Column(f"z:{key}", format_lazy("{} z", label), VALUE_ADDED))
+        standard.append(Column(f"t:{key}", format_lazy("{} T", label), MEAN))
     return [
-        _c("student_number", "学籍号"),
-        _c("name", "姓名"),
-        _c("class_name", "班级"),
+        _c("student_number", gettext_lazy("学籍号")),
+        _c("name", gettext_lazy("姓名")),
+        _c("class_name", gettext_lazy("班级")),
         *[Column(f"score:{s}", s, SCORE) for s in subjects],
-        _c("total", "总分", SCORE),
-        _c("county_rank", "全县名次", INT),
-        _c("school_rank", "校内名次", INT),
+        _c("total", total, SCORE),
+        _c("county_rank", gettext_lazy("全县名次"), INT),
+        _c("school_rank", gettext_lazy("校内名次"), INT),
+        *standard,
+        _c("not_counted", gettext_lazy("不计入统计")),
     ]
 
 
 def value_of(row: dict, key: str):
-    if key.startswith("score:"):
-        return (row.get("scores") or {}).get(key[6:])
+    for prefix, field in (("score:", "scores"), ("z:", "z"), ("t:", "t")):
+        if key.startswith(prefix):
+            return (row.get(field) or {}).get(key[len(prefix) :])
     return row.get(key)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.models import GRADE_NAMES
 
-from .models import DEFAULT_WEIGHTS, Exam, ExamKind, RateBase, Subject
+from .models import DEFAULT_WEIGHTS, Exam, ExamKind, RankMethod, RateBase, Subject
 from .services.exams import LINE_DEFAULTS, SubjectLine
 
 LINES = ("excellent", "good", "pass", "low")
@@ -57,6 +57,17 @@ class ExamForm(forms.Form):
             "让学困生留在家里不考就不再有好处。"
         ),
     )
+    rank_method = forms.ChoiceField(
+        label=_("排名方式"),
+        choices=RankMethod.choices,
+        initial=RankMethod.COMPETITION,
+        required=False,  # a form without the choice keeps the SPEC's default
+        widget=forms.RadioSelect,
+        help_text=_(
+            "并列时的名次：竞争排名 90、85、85、80 记为 1、2、2、4；中式排名记为 1、2、2、3。"
+            "用于本次考试的学生名次和学校、班级、教师名次。"
+        ),
+    )
     baseline = forms.ModelChoiceField(
         label=_("增值基线考试"),
         queryset=Exam.objects.none(),
@@ -87,6 +98,9 @@ class ExamForm(forms.Form):
             f"{e.date:%Y-%m-%d} {e.name}（{e.code}）"
         )
 
+    def clean_rank_method(self) -> str:
+        return self.cleaned_data.get("rank_method") or RankMethod.COMPETITION
+
     def weight_fields(self):
         return [self[f"weight_{key}"] for key in WEIGHTS]
 
@@ -105,6 +119,7 @@ class ExamForm(forms.Form):
             "grade": exam.grade,
             "date": exam.date,
             "rate_base": exam.rate_base,
+            "rank_method": exam.rank_method,
             "baseline": exam.baseline_id,
         }
         weights = {**DEFAULT_WEIGHTS, **(exam.weights or {})}

@@ -3,10 +3,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from exams.engine.statistics import COMPETITION, DEFAULT_LINES, DEFAULT_WEIGHTS, DENSE
+from exams.engine.statistics import (
+    TOTAL as TOTAL,  # re-exported: "total", the subject of total rows
+)
 from schools.models import Subject
-
-DEFAULT_WEIGHTS = {"a": 0.4, "b": 0.3, "c": 0.3, "d": 0.1}
-TOTAL = "total"
 
 
 def default_weights() -> dict:
@@ -34,6 +35,11 @@ class ExamState(models.TextChoices):
 class RateBase(models.TextChoices):
     SAT = "sat", _("实考人数")
     ENROLLED = "enrolled", _("应考人数")
+
+
+class RankMethod(models.TextChoices):
+    COMPETITION = COMPETITION, _("竞争排名（1224）")
+    DENSE = DENSE, _("中式排名（1223）")
 
 
 class StatsStatus(models.TextChoices):
@@ -68,6 +74,9 @@ class Exam(models.Model):
         _("比率分母"), max_length=10, choices=RateBase.choices, default=RateBase.SAT
     )
     weights = models.JSONField(_("综合指数权重"), default=default_weights)
+    rank_method = models.CharField(
+        _("排名方式"), max_length=12, choices=RankMethod.choices, default=RankMethod.COMPETITION
+    )
     baseline = models.ForeignKey(
         "self",
         verbose_name=_("增值基线考试"),
@@ -111,10 +120,10 @@ class ExamSubject(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_subjects")
     subject = models.ForeignKey(Subject, verbose_name=_("学科"), on_delete=models.PROTECT)
     full_marks = models.FloatField(_("满分"))
-    excellent = models.FloatField(_("优秀线"), default=0.85)
-    good = models.FloatField(_("良好线"), default=0.75)
-    pass_line = models.FloatField(_("及格线"), default=0.60)
-    low = models.FloatField(_("低分线"), default=0.40)
+    excellent = models.FloatField(_("优秀线"), default=DEFAULT_LINES["excellent"])
+    good = models.FloatField(_("良好线"), default=DEFAULT_LINES["good"])
+    pass_line = models.FloatField(_("及格线"), default=DEFAULT_LINES["pass"])
+    low = models.FloatField(_("低分线"), default=DEFAULT_LINES["low"])
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -159,6 +168,7 @@ class ResultUpload(models.Model):
     scores = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
+    not_counted = models.JSONField(default=dict)  # 不计入统计: {reason: students}
     committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -168,6 +178,9 @@ class ResultUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exam.code} {self.file_name}"
+
+
+NOT_COUNTED_MAX = 30  # characters of a reason
 
 
 class ExamEntry(models.Model):
@@ -181,7 +194,11 @@ class ExamEntry(models.Model):
     ``scores`` maps the id of each subject of the exam, as a string, to the score or None
     (absent): ``{"3": 95.5, "4": null}``; every subject of the exam is a key. The school and
     class are the student's at the time of the exam. ``exams.selectors.entries.entries_frame`` reads
-    an exam's rows as a frame."""
+    an exam's rows as a frame.
+
+    ``not_counted`` holds why a student is not counted (不计入统计: 随班就读, 作弊, 试卷作废…);
+    blank for everyone counted. Such a student stays listed with the scores and is left out
+    of every statistic and rank of the exam (docs/statistics.md)."""
 
     # The unique constraint and the index lead with exam: no index of its own.
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="entries", db_index=False)
@@ -191,6 +208,7 @@ class ExamEntry(models.Model):
         "schools.SchoolClass", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     scores = models.JSONField(default=dict)
+    not_counted = models.CharField(_("不计入统计原因"), max_length=NOT_COUNTED_MAX, blank=True)
 
     class Meta:
         constraints = [
@@ -242,8 +260,12 @@ class UnitStat(models.Model):
     pass_rate = models.FloatField(null=True)
     low_rate = models.FloatField(null=True)
     over_mean_rate = models.FloatField(null=True)
+    over_school_mean_rate = models.FloatField(null=True)  # classes and teachers
     composite = models.FloatField(null=True)
     rank = models.PositiveIntegerField(null=True)
+    t_score = models.FloatField(null=True)
+    all_pass_rate = models.FloatField(null=True)  # total rows
+    all_excellent_rate = models.FloatField(null=True)  # total rows
     bands = models.JSONField(default=list)
     value_added = models.FloatField(null=True)
     matched = models.PositiveIntegerField(null=True)
@@ -257,7 +279,9 @@ class UnitStat(models.Model):
 
 
 class StudentResult(models.Model):
-    """A student's total and ranks in one exam. Ranks are internal (DESIGN: never circulated)."""
+    """A student's total, ranks and standard scores in one exam. Ranks are internal (DESIGN:
+    never circulated). ``z`` and ``t`` map each subject name and ``"total"`` to the number or
+    None; a student not counted has a total but no rank and no standard score."""
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="student_results")
     student = models.ForeignKey("schools.Student", on_delete=models.CASCADE, related_name="+")
@@ -266,6 +290,8 @@ class StudentResult(models.Model):
     county_rank = models.PositiveIntegerField(null=True)
     school_rank = models.PositiveIntegerField(null=True)
     subject_ranks = models.JSONField(default=dict)
+    z = models.JSONField(default=dict)
+    t = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

@@ -31,4 +31,5 @@ urlpatterns = [
     path("exams/<slug:code>/edit/", views_manage.exam_edit, name="edit"),
     path("exams/<slug:code>/state/", views_manage.exam_state, name="state"),
     path("exams/<slug:code>/recompute/", views_manage.exam_recompute, name="recompute"),
+    path("exams/<slug:code>/not-counted/", views_manage.exam_not_counted, name="not_counted"),
 ]

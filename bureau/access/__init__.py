@@ -15,6 +15,7 @@ Roles (DESIGN.md):
 from .exams import (
     AGGREGATES,
     RESULT_UPLOADERS,
+    can_mark_not_counted,
     can_upload,
     can_upload_results,
     can_upload_somewhere,
@@ -114,6 +115,7 @@ __all__ = [
     "is_principal",
     "require",
     "assert_can",
+    "can_mark_not_counted",
     "can_change_school",
     "RESULT_UPLOADERS",
     "can_upload",

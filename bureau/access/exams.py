@@ -93,6 +93,12 @@ def upload_school_get_for(user, code: str) -> School:
     return school_named_in(code, allowed=set(), refusal=_("没有上传成绩的权限"))
 
 
+def can_mark_not_counted(user) -> bool:
+    """Marking students of an exam as not counted (不计入统计) on the exam page: the bureau
+    (admins and staff); a school does it through the 不计入统计 column of its results sheet."""
+    return role_of(user) in MANAGERS
+
+
 AGGREGATES = ("county", "school")
 
 

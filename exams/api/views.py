@@ -26,7 +26,7 @@ from bureau import access
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import read_upload
 from exams.engine.statistics import stats_to_records
-from exams.models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase
+from exams.models import TOTAL, Exam, ExamKind, ExamSubject, Level, RankMethod, RateBase
 from exams.selectors import stats as stats_selectors
 from exams.services.exams import SubjectLine, exam_create, exam_set_state
 from exams.services.results import results_import
@@ -83,6 +83,7 @@ class ExamSerializer(serializers.ModelSerializer):
             "date",
             "academic_year",
             "rate_base",
+            "rank_method",
             "weights",
             "baseline",
             "state",
@@ -114,6 +115,9 @@ class ExamCreateSerializer(serializers.Serializer):
     grade = serializers.IntegerField(min_value=1, max_value=12)
     date = serializers.DateField()
     rate_base = serializers.ChoiceField(choices=RateBase.choices, default=RateBase.SAT)
+    rank_method = serializers.ChoiceField(
+        choices=RankMethod.choices, default=RankMethod.COMPETITION
+    )
     weights = serializers.DictField(child=serializers.FloatField(), required=False)
     baseline = serializers.SlugRelatedField(
         slug_field="code", queryset=Exam.objects.all(), required=False, allow_null=True
@@ -152,8 +156,16 @@ class StatRowSerializer(serializers.Serializer):
     pass_rate = serializers.FloatField(allow_null=True)
     low_rate = serializers.FloatField(allow_null=True)
     over_mean_rate = serializers.FloatField(allow_null=True)
+    over_school_mean_rate = serializers.FloatField(
+        allow_null=True, help_text="班级、教师：相对本校同学科均分的超均率；其他层级为 null"
+    )
     composite = serializers.FloatField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
+    t_score = serializers.FloatField(
+        allow_null=True, help_text="50 + 10 ×（均分 − 全县均分）/ 全县标准差"
+    )
+    all_pass_rate = serializers.FloatField(allow_null=True, help_text="全科及格率，仅总分行")
+    all_excellent_rate = serializers.FloatField(allow_null=True, help_text="全科优秀率，仅总分行")
     value_added = serializers.FloatField(allow_null=True, required=False)
     matched = serializers.IntegerField(allow_null=True, required=False)
     small_sample = serializers.BooleanField(allow_null=True, required=False)
@@ -182,6 +194,14 @@ class ScoreRowSerializer(serializers.Serializer):
     county_rank = serializers.IntegerField(allow_null=True)
     school_rank = serializers.IntegerField(allow_null=True)
     subject_ranks = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    z = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="标准分 z：各学科与 total"
+    )
+    t = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="T 分 = 50 + 10z：各学科与 total"
+    )
+    counted = serializers.BooleanField(help_text="false：不计入统计（不参与任何统计与排名）")
+    not_counted = serializers.CharField(allow_blank=True, help_text="不计入统计的原因")
 
 
 class GapSchoolSerializer(serializers.Serializer):
@@ -255,6 +275,7 @@ class ExamViewSet(
             grade=data["grade"],
             date=data["date"],
             rate_base=data["rate_base"],
+            rank_method=data["rank_method"],
             weights=data.get("weights"),
             baseline=data.get("baseline"),
             subjects=[

@@ -48,12 +48,25 @@ STUDENT_NUMBER_HEADERS = ("学籍号", "考号", "学号")
 NAME_HEADERS = ("姓名",)
 CLASS_HEADERS = ("班级",)
 SCHOOL_HEADERS = ("学校代码", "学校")
+# 不计入统计 (docs/results-import.md): the reason in the cell, blank for a counted student.
+NOT_COUNTED_HEADERS = ("不计入统计", "不计入", "不计入统计原因")
+NOT_COUNTED_MAX = 30  # exams.ExamEntry.not_counted
+# Cells that only say yes or no: yes is recorded with this reason, no means counted.
+NOT_COUNTED_YES = frozenset({"是", "y", "yes", "1", "√", "✓", "✔", "不计入"})
+NOT_COUNTED_NO = frozenset({"否", "n", "no", "0", "×", "-", "—", "／", "/", "计入"})
+UNSPECIFIED_REASON = "未注明原因"
+# A 备注 (note) cell takes a student out only when it names one of these; other notes are
+# ignored, as before.
+NOTE_HEADERS = ("备注",)
+NOT_COUNTED_NOTES = ("随班就读", "作弊", "作废", "违纪", "不计入")
 
 STUDENT_NUMBER_MAX = 30  # schools.Student.student_number
 NAME_MAX = 50  # schools.Student.name
 
 # Columns of ``ResultsParse.frame`` besides one per subject (named after the subject).
 EXCEL_ROW, NUMBER, NAME, CLASS, SCHOOL = "excel_row", "student_number", "name", "class", "school"
+NOT_COUNTED = "not_counted"  # the reason, "" for a counted student
+NOTE = "note"  # the 备注 column (read only for NOT_COUNTED_NOTES)
 CLASS_TEXT = "class_text"  # the 班级 cell as written, for messages
 
 
@@ -67,6 +80,7 @@ class ResultRecord:
     class_number: int | None
     school: str | None  # the 学校/学校代码 cell, when the sheet has that column
     scores: dict[str, float | None]
+    not_counted: str = ""  # why the student is not counted, "" when counted
 
 
 @dataclass
@@ -75,8 +89,10 @@ class ResultsParse:
 
     ``frame`` has one row per listed student (skipped rows are not in it), in sheet order,
     with the columns ``excel_row``, ``student_number``, ``name``, ``class`` (class number,
-    nullable integer), ``school`` (text or None) and one float column per subject of the exam
-    (NaN for absent). Cells with an error are None/NaN there; any error refuses the file."""
+    nullable integer), ``school`` (text or None), ``not_counted`` (the reason a student is not
+    counted, "" when counted or when the sheet has no 不计入统计 column) and one float column
+    per subject of the exam (NaN for absent). Cells with an error are None/NaN there; any error
+    refuses the file."""
 
     subjects: list[str]
     frame: pd.DataFrame
@@ -84,6 +100,7 @@ class ResultsParse:
     sheet: str | None = None
     header_row: int | None = None  # as Excel numbers it
     columns: dict[str, Column] = field(default_factory=dict)
+    marked_by_notes: int = 0  # students a 备注 cell takes out (see NOT_COUNTED_NOTES)
 
     @property
     def errors(self) -> list[Problem]:
@@ -98,7 +115,19 @@ class ResultsParse:
         column = self.columns.get(key)
         if column:
             return column.header
-        return {NUMBER: "学籍号", NAME: "姓名", CLASS: "班级", SCHOOL: "学校代码"}.get(key, key)
+        return {
+            NUMBER: "学籍号",
+            NAME: "姓名",
+            CLASS: "班级",
+            SCHOOL: "学校代码",
+            NOT_COUNTED: "不计入统计",
+        }.get(key, key)
+
+    @property
+    def has_not_counted(self) -> bool:
+        """Whether the sheet says who is not counted (then it decides for every row): it has a
+        不计入统计 column, or a 备注 cell that takes a student out."""
+        return NOT_COUNTED in self.columns or self.marked_by_notes > 0
 
     @property
     def records(self) -> list[ResultRecord]:
@@ -113,6 +142,7 @@ class ResultsParse:
                     class_number=None if pd.isna(row[CLASS]) else int(row[CLASS]),
                     school=row[SCHOOL],
                     scores={s: _score_or_none(row[s]) for s in self.subjects},
+                    not_counted=row[NOT_COUNTED],
                 )
             )
         return out
@@ -131,6 +161,7 @@ def empty_frame(subjects: list[str]) -> pd.DataFrame:
             CLASS: pd.Series([], dtype="Int64"),
             CLASS_TEXT: pd.Series([], dtype=object),
             SCHOOL: pd.Series([], dtype=object),
+            NOT_COUNTED: pd.Series([], dtype=object),
         }
     )
     for s in subjects:
@@ -177,6 +208,8 @@ def parse_results(
         NAME: NAME_HEADERS,
         CLASS: CLASS_HEADERS,
         SCHOOL: SCHOOL_HEADERS,
+        NOT_COUNTED: NOT_COUNTED_HEADERS,
+        NOTE: NOTE_HEADERS,
     }
     fields.update({s: s for s in names})
     columns = map_columns(header, fields)
@@ -312,6 +345,22 @@ def _parse_rows(
     else:
         frame[SCHOOL] = pd.Series([None] * len(frame), dtype=object)
 
+    # 不计入统计: the reason as written; yes/no cells say only whether.
+    if NOT_COUNTED in raw:
+        reasons, bad = _clean_unique(raw[NOT_COUNTED], clean_not_counted)
+        _report_map(report, NOT_COUNTED, raw[NOT_COUNTED], bad)
+        frame[NOT_COUNTED] = pd.Series([r or "" for r in reasons], dtype=object)
+    else:
+        frame[NOT_COUNTED] = pd.Series([""] * len(frame), dtype=object)
+    if NOTE in raw:
+        notes, _bad = _clean_unique(raw[NOTE], not_counted_note)
+        reasons = frame[NOT_COUNTED].tolist()
+        for i, note in enumerate(notes):
+            if note and not reasons[i]:
+                reasons[i] = note
+                result.marked_by_notes += 1
+        frame[NOT_COUNTED] = pd.Series(reasons, dtype=object)
+
     # Scores, column by column.
     for s, full in subjects.items():
         values, bad = clean_score_column(raw[s], kinds[s])
@@ -384,6 +433,35 @@ def _clean_unique(values: np.ndarray, cleaner) -> tuple[list, dict[int, str]]:
             value = None
         out.append(value)
     return out, bad
+
+
+def clean_not_counted(cell: Any) -> tuple[str | None, str | None]:
+    """A 不计入统计 cell: blank or a "no" (否, 0, ×…) → None (counted); a "yes" (是, 1, √…) →
+    "未注明原因"; other text → that text as the reason (at most 30 characters)."""
+    value, problem = clean_text(cell)
+    if problem or value is None:
+        return None, problem
+    folded = value.casefold()
+    if folded in NOT_COUNTED_NO:
+        return None, None
+    if folded in NOT_COUNTED_YES:
+        return UNSPECIFIED_REASON, None
+    if len(value) > NOT_COUNTED_MAX:
+        return None, _("不计入统计的原因太长（最多 %(n)d 个字）") % {"n": NOT_COUNTED_MAX}
+    return value, None
+
+
+def not_counted_note(cell: Any) -> tuple[str | None, None]:
+    """A 备注 cell: the reason when it names 随班就读, 作弊, 作废, 违纪 or 不计入 (the note
+    itself, or the word when the note is longer than 30 characters); None for any other note,
+    which stays ignored (never an error)."""
+    value, problem = clean_text(cell)
+    if problem or value is None:
+        return None, None
+    for word in NOT_COUNTED_NOTES:
+        if word in value:
+            return (value if len(value) <= NOT_COUNTED_MAX else word), None
+    return None, None
 
 
 # --- score cells ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The statistics engine: 三率一分, composite index, ranks, score bands, max gap, value-added.
+"""The statistics engine: 三率一分, composite index, ranks, score bands, max gap, value-added,
+standard scores (z, T), 超均率 against the county and the school, 全科及格率/全科优秀率.
 
 Pure numpy and pandas, no ORM: the caller loads one exam into a wide frame and stores what
 comes back. Definitions follow SPEC.md §1; every choice where SPEC is silent is written down
@@ -10,6 +11,9 @@ Input, one row per listed student (enrolled in every subject of the exam):
     school    school code (str)
     class_    class key (str); a class is the pair (school, class_), so "9/3" is enough
     <name>    one float column per subject of the exam, NaN when absent
+    counted   optional bool: False for a student not counted (不计入统计), who is left out of
+              every statistic and rank (enrolled too) but keeps a row, with the total, in
+              `student_ranks`
 
 Every computation is vectorised over a long array of (unit, subject, score) rows grouped by one
 integer key, so a county (60,000 students × 9 subjects) takes well under a second.
@@ -34,6 +38,9 @@ LEVEL_KEYS: dict[str, list[str]] = {
     "teacher": ["teacher"],
 }
 RATE_BASES = ("sat", "enrolled")
+COMPETITION, DENSE = "competition", "dense"
+RANK_METHODS = (COMPETITION, DENSE)  # "1224" and 中式 "1223"
+COUNTED = "counted"
 BANDS = 10
 BAND_COLUMNS = [f"band_{k}" for k in range(BANDS)]
 STAT_COLUMNS = [
@@ -53,12 +60,21 @@ STAT_COLUMNS = [
     "pass_rate",
     "low_rate",
     "over_mean_rate",
+    "over_school_mean_rate",
     "composite",
     "rank",
+    "t_score",
+    "all_pass_rate",
+    "all_excellent_rate",
 ]
 VALUE_ADDED_COLUMNS = ["subject", "matched", "value_added", "small_sample"]
 SMALL_SAMPLE = 15
-DEFAULT_FRACTIONS = (0.85, 0.75, 0.60, 0.40)
+# The one place of the default lines (fractions of the full marks) and composite weights
+# (SPEC §1): models, services and forms read them from here.
+DEFAULT_LINES = {"excellent": 0.85, "good": 0.75, "pass": 0.60, "low": 0.40}
+DEFAULT_FRACTIONS = tuple(DEFAULT_LINES.values())
+DEFAULT_WEIGHTS = {"a": 0.4, "b": 0.3, "c": 0.3, "d": 0.1}
+T_MEAN, T_SCALE = 50.0, 10.0  # T = 50 + 10·z
 # Lines, band edges and composites are compared after rounding to this many decimals, so that
 # float noise (0.85 × 120 = 102.00000000000001 on some inputs) never moves a score across a line.
 EXACT_DECIMALS = 9
@@ -73,10 +89,10 @@ def _line(fraction: float, full_marks: float) -> float:
 class Weights:
     """Composite weights: 100 × (a·mean_rate + b·excellent_rate + c·pass_rate − d·low_rate)."""
 
-    a: float = 0.4
-    b: float = 0.3
-    c: float = 0.3
-    d: float = 0.1
+    a: float = DEFAULT_WEIGHTS["a"]
+    b: float = DEFAULT_WEIGHTS["b"]
+    c: float = DEFAULT_WEIGHTS["c"]
+    d: float = DEFAULT_WEIGHTS["d"]
 
 
 @dataclass(frozen=True)
@@ -85,10 +101,10 @@ class SubjectSpec:
 
     name: str
     full_marks: float
-    excellent: float = 0.85
-    good: float = 0.75
-    pass_: float = 0.60
-    low: float = 0.40
+    excellent: float = DEFAULT_LINES["excellent"]
+    good: float = DEFAULT_LINES["good"]
+    pass_: float = DEFAULT_LINES["pass"]
+    low: float = DEFAULT_LINES["low"]
 
     def __post_init__(self) -> None:
         if not self.full_marks > 0:
@@ -113,11 +129,13 @@ class SubjectSpec:
 
 @dataclass(frozen=True)
 class ExamSpec:
-    """An exam: its subjects in display order, the base of the rates and the composite weights."""
+    """An exam: its subjects in display order, the base of the rates, the composite weights
+    and how ties are ranked (`competition` "1224" or `dense` "1223")."""
 
     subjects: tuple[SubjectSpec, ...]
     rate_base: str = "sat"
     weights: Weights = field(default_factory=Weights)
+    rank_method: str = COMPETITION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subjects", tuple(self.subjects))
@@ -130,6 +148,8 @@ class ExamSpec:
             raise ValueError(f"no subject may be named {TOTAL!r}")
         if self.rate_base not in RATE_BASES:
             raise ValueError(f"rate_base must be one of {RATE_BASES}")
+        if self.rank_method not in RANK_METHODS:
+            raise ValueError(f"rank_method must be one of {RANK_METHODS}")
 
     @property
     def names(self) -> list[str]:
@@ -165,9 +185,14 @@ class Results:
 
 @dataclass
 class _Prepared:
+    """The counted students (`keys`, `x`) and, for the student rows, everyone listed."""
+
     exam: ExamSpec
-    keys: pd.DataFrame  # student, school, class_ as str, in input order
+    keys: pd.DataFrame  # student, school, class_ as str, in input order, counted students
     x: np.ndarray  # (n, S + 1): the subject scores and the total, NaN when absent
+    all_keys: pd.DataFrame  # every listed student, in input order
+    all_x: np.ndarray
+    counted: np.ndarray  # bool per listed student
 
     @property
     def n(self) -> int:
@@ -186,6 +211,24 @@ class _Prepared:
     def flat_order(self) -> np.ndarray:
         """Positions in `flat` by ascending score, NaN last."""
         return np.argsort(self.flat)
+
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The county mean and std of each column (`_moments`), shared by every level."""
+        return _moments(self.x)
+
+    @cached_property
+    def reached_every_line(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per student: sat every subject and reached its pass line; the same for excellent."""
+        total = self.width - 1
+        lines = _lines(self.exam)
+        scores = np.round(self.x[:, :total], EXACT_DECIMALS)
+        sat_all = ~np.isnan(self.x[:, total])
+        with np.errstate(invalid="ignore"):
+            return tuple(
+                sat_all & np.all(scores >= line, axis=1)
+                for line in (lines[2, :total], lines[0, :total])
+            )  # type: ignore[return-value]
 
     def descending(self, column: int) -> np.ndarray:
         """Rows with a score in `column`, highest score first."""
@@ -211,7 +254,14 @@ def _prepare(scores: pd.DataFrame, exam: ExamSpec) -> _Prepared:
     total = columns[0].copy()
     for column in columns[1:]:
         total = total + column
-    return _Prepared(exam, keys, np.column_stack([*columns, total]))
+    x = np.column_stack([*columns, total])
+    if COUNTED in scores.columns:
+        counted = scores[COUNTED].fillna(True).to_numpy(dtype=bool)
+    else:
+        counted = np.ones(len(keys), dtype=bool)
+    if counted.all():
+        return _Prepared(exam, keys, x, keys, x, counted)
+    return _Prepared(exam, keys[counted].reset_index(drop=True), x[counted], keys, x, counted)
 
 
 def _lines(exam: ExamSpec) -> np.ndarray:
@@ -306,6 +356,7 @@ class _Groups:
     x: np.ndarray
     row_subject: np.ndarray
     flat: bool
+    student: np.ndarray  # each row's student (row of the score matrix)
 
     @property
     def size(self) -> int:
@@ -327,7 +378,9 @@ def _groups(rows: _Rows, x: np.ndarray, names: list[str], level: str) -> _Groups
     frame = rows.units.iloc[unit[order]].reset_index(drop=True)
     frame["subject"] = pd.array(np.asarray(names, dtype=object)[subject[order]], dtype=str)
     values = x.ravel(order="F") if rows.flat else x[rows.student, rows.subject]
-    return _Groups(frame, subject[order], lookup[key], values, rows.subject, rows.flat)
+    return _Groups(
+        frame, subject[order], lookup[key], values, rows.subject, rows.flat, rows.student
+    )
 
 
 def _stable_order(codes: np.ndarray, n_codes: int, within: np.ndarray) -> np.ndarray:
@@ -337,14 +390,17 @@ def _stable_order(codes: np.ndarray, n_codes: int, within: np.ndarray) -> np.nda
     return within[np.argsort(codes[within].astype(dtype), kind="stable")]
 
 
-def _competition_rank(
+def _rank(
     values: np.ndarray,
     codes: np.ndarray | None = None,
     n_codes: int = 1,
     descending: np.ndarray | None = None,
+    method: str = COMPETITION,
 ) -> np.ndarray:
-    """Competition ranks ("1224") of `values`, highest first, within each code; NaN stays NaN.
-    `descending`, when known, lists the positions of the non-NaN values, highest first."""
+    """Ranks of `values`, highest first, within each code; NaN stays NaN. `competition`
+    ("1224": ties share the lowest number, the next rank skips) or `dense` ("1223": the next
+    rank does not skip). `descending`, when known, lists the positions of the non-NaN values,
+    highest first."""
     values = np.asarray(values, dtype="float64")
     out = np.full(values.shape, np.nan)
     if descending is None:
@@ -362,10 +418,43 @@ def _competition_rank(
     position = np.arange(order.size)
     new_group = np.r_[True, group[1:] != group[:-1]]
     new_value = new_group | np.r_[True, ordered[1:] != ordered[:-1]]
+    if method == DENSE:
+        distinct = np.cumsum(new_value)  # nondecreasing: the accumulate finds the group's start
+        before = np.maximum.accumulate(np.where(new_group, distinct - 1, 0))
+        out[order] = distinct - before
+        return out
     group_start = np.maximum.accumulate(np.where(new_group, position, 0))
     tie_start = np.maximum.accumulate(np.where(new_value, position, 0))
     out[order] = tie_start - group_start + 1
     return out
+
+
+# --- standard scores -----------------------------------------------------------------------
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: the county mean and population std (ddof 0) of the sat scores. The std is
+    NaN for a column that nobody sat or whose scores are all equal, so that no z-score is
+    made of float noise."""
+    width = x.shape[1]
+    mean, std = np.full(width, np.nan), np.full(width, np.nan)
+    for j in range(width):
+        sat = x[~np.isnan(x[:, j]), j]
+        if sat.size == 0:
+            continue
+        mean[j] = sat.mean()
+        if sat.max() != sat.min():
+            std[j] = sat.std()
+    return mean, std
+
+
+def _standard(value: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """z = (value − county mean) / county std: a student's score, or a unit's mean."""
+    return (value - mean) / std
+
+
+def _t(z: np.ndarray) -> np.ndarray:
+    return T_MEAN + T_SCALE * z
 
 
 # --- unit statistics -----------------------------------------------------------------------
@@ -464,6 +553,7 @@ def _stats(
         county = np.array([county_means.get(n, np.nan) for n in names], dtype="float64")
         county = np.where(county == 0, np.nan, county)[subject]
         frame["over_mean_rate"] = (mean - county) / county
+    frame["over_school_mean_rate"] = _over_school_mean_rate(prep, groups, level, mean)
 
     w = exam.weights
     composite = 100 * (
@@ -474,8 +564,53 @@ def _stats(
     )
     frame["composite"] = composite
     rankable = np.round(np.where(sat > 0, composite, np.nan), EXACT_DECIMALS)
-    frame["rank"] = _competition_rank(rankable, subject, len(names))
+    frame["rank"] = _rank(rankable, subject, len(names), method=exam.rank_method)
+    county_mean, county_std = prep.moments
+    frame["t_score"] = _t(_standard(mean, county_mean[subject], county_std[subject]))
+    every = _all_lines(prep, groups, sat)
+    frame["all_pass_rate"], frame["all_excellent_rate"] = every
     return frame[[*LEVEL_KEYS[level], *STAT_COLUMNS]]
+
+
+def _over_school_mean_rate(
+    prep: _Prepared, groups: _Groups, level: str, mean: np.ndarray
+) -> np.ndarray:
+    """(unit mean − the school's mean) / the school's mean, same subject, for classes and
+    teachers; NaN at the other levels. A teacher whose classes lie in several schools is
+    compared with the pooled mean of those schools' students."""
+    if level not in ("class", "teacher") or groups.size == 0:
+        return np.full(groups.size, np.nan)
+    width = prep.width
+    school, schools = pd.factorize(prep.keys["school"])
+    n_schools = max(len(schools), 1)
+    sat = ~np.isnan(prep.x)
+    cell = (school[:, None] * width + np.arange(width)[None, :])[sat]
+    sums = np.bincount(cell, weights=prep.x[sat], minlength=n_schools * width)
+    counts = np.bincount(cell, minlength=n_schools * width)
+    # Each group's schools, once each: (group, school) pairs of its rows.
+    pairs = np.unique(groups.gid * n_schools + school[groups.student])
+    gid, of = pairs // n_schools, pairs % n_schools
+    at = of * width + groups.subject[gid]
+    ref_sum = np.bincount(gid, weights=sums[at], minlength=groups.size)
+    ref_count = np.bincount(gid, weights=counts[at], minlength=groups.size)
+    reference = _divide(ref_sum, ref_count)
+    reference = np.where(reference == 0, np.nan, reference)
+    return (mean - reference) / reference
+
+
+def _all_lines(prep: _Prepared, groups: _Groups, sat: np.ndarray) -> tuple[np.ndarray, ...]:
+    """全科及格率 and 全科优秀率 of the total's groups: students who sat every subject and
+    reached the pass (excellent) line of each, divided by the students who sat every subject
+    (the total's `sat`, whatever the rate base); NaN for subject rows."""
+    total = prep.width - 1
+    is_total = groups.row_subject == total
+    rows = groups.student[is_total]
+    out = []
+    for reached in prep.reached_every_line:
+        hits = np.bincount(groups.gid[is_total][reached[rows]], minlength=groups.size)
+        rate = _divide(hits, sat)
+        out.append(np.where(groups.subject == total, rate, np.nan))
+    return tuple(out)
 
 
 def _county_means(prep: _Prepared) -> dict[str, float]:
@@ -555,26 +690,41 @@ def score_bands(
 
 def _student_ranks(prep: _Prepared) -> pd.DataFrame:
     frame = prep.keys.copy()
+    method = prep.exam.rank_method
     school, schools = pd.factorize(frame["school"])
     total = prep.x[:, -1]
-    frame["total"] = total
     ranked = np.round(total, EXACT_DECIMALS)
-    frame["county_rank"] = _competition_rank(ranked)
-    frame["school_rank"] = _competition_rank(ranked, school, len(schools))
+    frame["county_rank"] = _rank(ranked, method=method)
+    frame["school_rank"] = _rank(ranked, school, len(schools), method=method)
     for j, name in enumerate(prep.exam.names):
         score, order = prep.x[:, j], prep.descending(j)
-        frame[f"rank_{name}"] = _competition_rank(score, descending=order)
-        frame[f"school_rank_{name}"] = _competition_rank(
-            score, school, len(schools), descending=order
+        frame[f"rank_{name}"] = _rank(score, descending=order, method=method)
+        frame[f"school_rank_{name}"] = _rank(
+            score, school, len(schools), descending=order, method=method
         )
-    return frame
+    z = _standard(prep.x, *prep.moments)
+    for j, name in enumerate([*prep.exam.names, TOTAL]):
+        frame[f"z_{name}"] = z[:, j]
+        frame[f"t_{name}"] = _t(z[:, j])
+    frame = frame.drop(columns=["student", "school", "class_"])
+    # Every listed student, the ones not counted with their total but no rank or z.
+    out = prep.all_keys.copy()
+    out[COUNTED] = prep.counted
+    out["total"] = prep.all_x[:, -1]
+    if prep.counted.all():
+        return pd.concat([out, frame], axis=1)
+    filled = pd.DataFrame(np.nan, index=out.index, columns=frame.columns)
+    filled.loc[prep.counted] = frame.to_numpy()
+    return pd.concat([out, filled], axis=1)
 
 
 def student_ranks(scores: pd.DataFrame, exam: ExamSpec) -> pd.DataFrame:
-    """One row per student, in input order: `student`, `school`, `class_`, `total` (NaN unless
-    the student sat every subject), `county_rank`, `school_rank` (by total), and for each
-    subject `rank_<name>` (county) and `school_rank_<name>`. Ranks are competition ranks,
-    highest score first, NaN for a missing score or total."""
+    """One row per listed student, in input order: `student`, `school`, `class_`, `counted`,
+    `total` (NaN unless the student sat every subject), `county_rank`, `school_rank` (by
+    total), for each subject `rank_<name>` (county) and `school_rank_<name>`, then for each
+    subject and the total `z_<name>` and `t_<name>` (standard scores against the county's
+    counted students). Ranks follow the exam's `rank_method`, highest score first; ranks and
+    standard scores are NaN for a missing score or total, and for a student not counted."""
     return _student_ranks(_prepare(scores, exam))
 
 
@@ -635,14 +785,7 @@ def max_gap(
 def _z_scores(x: np.ndarray) -> np.ndarray:
     """Per column: (x − county mean) / county population std over the sat scores; NaN for a
     column whose sat scores are all equal (std 0) or that nobody sat."""
-    z = np.full(x.shape, np.nan)
-    for j in range(x.shape[1]):
-        column = x[:, j]
-        sat = column[~np.isnan(column)]
-        if sat.size == 0 or sat.max() == sat.min():
-            continue
-        z[:, j] = (column - sat.mean()) / sat.std()
-    return z
+    return _standard(x, *_moments(x))
 
 
 def _value_added(

@@ -1,5 +1,5 @@
 """Reads for the exam pages that the statistics selectors do not cover: the exam list's
-progress counts and a school's results over time."""
+progress counts, a school's results over time and the students not counted."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections import Counter
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from bureau import access
+from bureau.models import AccessLog
 from exams.models import TOTAL, ExamEntry, ExamState, Level, UnitStat
-from schools.models import School
+from schools.models import GRADE_SHORT, School
 
 
 def upload_counts(*, exams: list) -> dict[int, tuple[int, int]]:
@@ -91,3 +93,60 @@ def school_trend(*, school) -> list[dict]:
         }
         for s in rows
     ]
+
+
+def not_counted_summary(*, exam) -> dict[str, int]:
+    """{reason: students} of the exam's students not counted, most frequent first: an
+    aggregate, shown to everyone who sees the exam."""
+    rows = (
+        ExamEntry.objects.filter(exam=exam)
+        .exclude(not_counted="")
+        .values("not_counted")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "not_counted")
+    )
+    return {r["not_counted"]: r["n"] for r in rows}
+
+
+def not_counted_rows(*, user, exam) -> list[dict]:
+    """The students not counted, of the schools whose students the user may see
+    (``access.student_school_ids``), by school, class, student number; logged as a view of
+    student data when there are any."""
+    allowed = access.student_school_ids(user)
+    if allowed is not None and not allowed:
+        return []
+    entries = ExamEntry.objects.filter(exam=exam).exclude(not_counted="")
+    if allowed is not None:
+        entries = entries.filter(school_id__in=allowed)
+    values = entries.order_by(
+        "school__code", "school_class__number", "student__student_number"
+    ).values_list(
+        "student__student_number",
+        "student__name",
+        "school__code",
+        "school__name",
+        "school_class__grade",
+        "school_class__number",
+        "not_counted",
+    )
+    rows = [
+        {
+            "student_number": number,
+            "name": name,
+            "school_code": code,
+            "school_name": school_name,
+            "class_name": (
+                f"{GRADE_SHORT.get(grade, grade)}({klass})班" if klass is not None else None
+            ),
+            "not_counted": reason,
+        }
+        for number, name, code, school_name, grade, klass, reason in values
+    ]
+    if rows:
+        AccessLog.objects.create(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            what=_("不计入统计学生 %(code)s") % {"code": exam.code},
+            rows=len(rows),
+        )
+    return rows

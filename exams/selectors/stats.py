@@ -54,6 +54,7 @@ def exam_spec(exam: Exam) -> statistics.ExamSpec:
         subjects=tuple(subjects),
         rate_base=exam.rate_base,
         weights=statistics.Weights(**weights),
+        rank_method=exam.rank_method,
     )
 
 
@@ -267,7 +268,10 @@ def score_rows(
     """Student rows of the exam, only of schools whose students the user may see
     (``access.student_school_ids``): ``student_number``, ``name``, ``school_code``,
     ``class_name``, ``scores`` {subject: score or None}, ``total``, ``county_rank``,
-    ``school_rank`` (by total, None without one), ``subject_ranks`` {subject: county rank}.
+    ``school_rank`` (by total, None without one), ``subject_ranks`` {subject: county rank},
+    ``z`` and ``t`` {subject or "total": standard score or None}, ``counted`` and
+    ``not_counted`` (the reason, "" when counted; a student not counted has no rank or
+    standard score).
 
     Raises ``NotAllowed`` (403) when ``school`` names a school whose students the user may not
     see, or when the user may see no school's students at all. ``class_name`` is any form
@@ -297,22 +301,24 @@ def score_rows(
     results = {
         r[0]: r[1:]
         for r in stored.values_list(
-            "student_id", "total", "county_rank", "school_rank", "subject_ranks"
+            "student_id", "total", "county_rank", "school_rank", "subject_ranks", "z", "t"
         )
     }
+    standard_names = [*names, TOTAL]
     scores = {name: frame[name].tolist() for name in names}
     rows = []
-    for i, (number, student_id, name, code, key) in enumerate(
+    for i, (number, student_id, name, code, key, reason) in enumerate(
         zip(
             frame["student"].tolist(),
             frame["student_id"].tolist(),
             frame["name"].tolist(),
             frame["school"].tolist(),
             frame["class_"].tolist(),
+            frame["not_counted"].tolist(),
             strict=True,
         )
     ):
-        total, county_rank, school_rank, ranks = results.get(student_id, (None,) * 4)
+        total, county_rank, school_rank, ranks, z, t = results.get(student_id, (None,) * 6)
         grade, klass = (int(p) for p in key.split("/")[1:]) if key else (None, None)
         rows.append(
             {
@@ -325,6 +331,10 @@ def score_rows(
                 "county_rank": county_rank,
                 "school_rank": school_rank,
                 "subject_ranks": {s: (ranks or {}).get(s) for s in names},
+                "z": {s: (z or {}).get(s) for s in standard_names},
+                "t": {s: (t or {}).get(s) for s in standard_names},
+                "counted": not reason,
+                "not_counted": reason,
             }
         )
     logged_school = target or (

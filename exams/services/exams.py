@@ -13,12 +13,14 @@ from bureau.models import AcademicYear, Term
 from core.errors import DomainError
 
 from ..models import (
+    DEFAULT_LINES,
     DEFAULT_WEIGHTS,
     Exam,
     ExamEntry,
     ExamKind,
     ExamState,
     ExamSubject,
+    RankMethod,
     RateBase,
     Subject,
 )
@@ -30,7 +32,7 @@ LINE_LABELS = {
     "pass": gettext_lazy("及格"),
     "low": gettext_lazy("低分"),
 }
-LINE_DEFAULTS = {"excellent": 0.85, "good": 0.75, "pass": 0.6, "low": 0.4}
+LINE_DEFAULTS = DEFAULT_LINES  # the engine's, SPEC §1
 # Paths under /exams/ that an exam code would shadow.
 RESERVED_CODES = {"new"}
 STATE_FLOW = {
@@ -98,6 +100,7 @@ def exam_create(
     date: datetime.date,
     subjects: list[SubjectLine],
     rate_base: str = RateBase.SAT,
+    rank_method: str = RankMethod.COMPETITION,
     weights: dict | None = None,
     baseline: Exam | None = None,
     user=None,
@@ -106,7 +109,9 @@ def exam_create(
         raise DomainError(_("考试代码“%(code)s”已存在") % {"code": code})
     if code in RESERVED_CODES:
         raise DomainError(_("“%(code)s”不能用作考试代码") % {"code": code})
-    year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
+    year = _check_fields(
+        kind=kind, grade=grade, date=date, rate_base=rate_base, rank_method=rank_method
+    )
     _check_subjects(subjects)
     exam = Exam.objects.create(
         code=code,
@@ -117,6 +122,7 @@ def exam_create(
         academic_year=year,
         term=Term.for_date(date),
         rate_base=rate_base,
+        rank_method=rank_method,
         weights=_check_weights(weights),
         baseline=baseline,
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -125,12 +131,16 @@ def exam_create(
     return exam
 
 
-def _check_fields(*, kind: str, grade: int, date: datetime.date, rate_base: str) -> AcademicYear:
+def _check_fields(
+    *, kind: str, grade: int, date: datetime.date, rate_base: str, rank_method: str
+) -> AcademicYear:
     """Checks the exam's own fields; answers the academic year of its date."""
     if kind not in ExamKind.values:
         raise DomainError(_("未知的考试类型“%(kind)s”") % {"kind": kind})
     if rate_base not in RateBase.values:
         raise DomainError(_("比率分母只能是 sat（实考）或 enrolled（应考）"))
+    if rank_method not in RankMethod.values:
+        raise DomainError(_("排名方式只能是 competition（1224）或 dense（中式 1223）"))
     if not 1 <= int(grade) <= 12:
         raise DomainError(_("年级必须在 1 到 12 之间"))
     year = AcademicYear.for_date(date)
@@ -152,6 +162,7 @@ def exam_update(
     date: datetime.date,
     subjects: list[SubjectLine],
     rate_base: str = RateBase.SAT,
+    rank_method: str = RankMethod.COMPETITION,
     weights: dict | None = None,
     baseline: Exam | None = None,
 ) -> Exam:
@@ -165,7 +176,9 @@ def exam_update(
             _("考试已是“%(state)s”状态，不能修改；请先退回草稿")
             % {"state": ExamState(locked.state).label}
         )
-    year = _check_fields(kind=kind, grade=grade, date=date, rate_base=rate_base)
+    year = _check_fields(
+        kind=kind, grade=grade, date=date, rate_base=rate_base, rank_method=rank_method
+    )
     _check_subjects(subjects)
     if baseline is not None and baseline.pk == exam.pk:
         raise DomainError(_("基线考试不能是本次考试"))
@@ -179,6 +192,7 @@ def exam_update(
     exam.academic_year = year
     exam.term = Term.for_date(date)
     exam.rate_base = rate_base
+    exam.rank_method = rank_method
     exam.weights = _check_weights(weights)
     exam.baseline = baseline
     exam.save()

@@ -9,6 +9,11 @@ students are upserted by student number, missing classes created, and every ``Ex
 (one row per listed student, all subjects' scores in it) the named school(s) had for the exam
 replaced. The statistics are then recomputed by a background job.
 
+Students not counted (不计入统计): a sheet with a 不计入统计 column (or a 备注 cell naming a
+reason, ``exams.engine.sheet.NOT_COUNTED_NOTES``) decides, row by row, who is not counted and why;
+a sheet that says nothing keeps the marks that the exam's students already had (set on the
+exam page or by an earlier file), so re-uploading scores never clears them.
+
 Who may upload when (docs/results-import.md):
 - a principal: their own school only, while the exam is open for upload;
 - bureau staff and admins: any school, or a county-wide file with a 学校代码 column, while
@@ -35,7 +40,7 @@ from core.errors import DomainError
 from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from core.storage import private_dir, write_private
 from exams.engine import sheet as results
-from exams.engine.sheet import CLASS, CLASS_TEXT, NAME, NUMBER, SCHOOL, ResultsParse
+from exams.engine.sheet import CLASS, CLASS_TEXT, NAME, NOT_COUNTED, NUMBER, SCHOOL, ResultsParse
 from schools.models import GRADE_SHORT, School, SchoolClass, Student
 
 from ..models import Exam, ExamEntry, ExamState, ResultUpload, UploadStatus
@@ -104,6 +109,7 @@ class Plan:
     new_classes: list[tuple[int, int]] = field(default_factory=list)  # (school id, number)
     students_created: int = 0
     students_updated: int = 0
+    not_counted: dict[str, int] = field(default_factory=dict)  # reason → students
 
     @property
     def errors(self) -> list[Problem]:
@@ -297,9 +303,36 @@ def _plan(*, exam: Exam, data: bytes, kind: str, user, school: School | None) ->
     )
     plan.students_created = int(is_new.sum())
     plan.students_updated = int(changed.sum())
+    if not parsed.has_not_counted:
+        _keep_not_counted(exam, frame)
+    plan.not_counted = not_counted_counts(frame[NOT_COUNTED])
     plan.problems.sort(key=lambda p: (p.row or 0, not p.is_error))
     plan.frame = frame
     return plan
+
+
+def _keep_not_counted(exam: Exam, frame: pd.DataFrame) -> None:
+    """The marks the exam's registered students already have, for a sheet without the
+    不计入统计 column."""
+    known = [int(v) for v in frame["student_id"].dropna()]
+    marks: dict[int, str] = {}
+    size = _chunk_size()
+    for start in range(0, len(known), size):
+        marks.update(
+            ExamEntry.objects.filter(exam=exam, student_id__in=known[start : start + size])
+            .exclude(not_counted="")
+            .values_list("student_id", "not_counted")
+        )
+    if marks:
+        frame[NOT_COUNTED] = [
+            marks.get(int(sid), "") if not pd.isna(sid) else "" for sid in frame["student_id"]
+        ]
+
+
+def not_counted_counts(reasons) -> dict[str, int]:
+    """{reason: students} of the students not counted, most frequent first."""
+    counts = pd.Series([r for r in reasons if r], dtype=object).value_counts(sort=True)
+    return {str(reason): int(n) for reason, n in counts.items()}
 
 
 # --- the import ----------------------------------------------------------------------------
@@ -357,6 +390,7 @@ def _finish(
         scores=len(plan.frame) * len(plan.subject_ids),
         errors=[p.as_dict() for p in plan.errors[:STORED_PROBLEMS_MAX]],
         warnings=[p.as_dict() for p in plan.warnings[:STORED_PROBLEMS_MAX]],
+        not_counted=plan.not_counted,
     )
     if plan.errors:
         upload.status = UploadStatus.REJECTED
@@ -388,6 +422,8 @@ def summary(upload: ResultUpload, plan: Plan | None = None) -> dict[str, Any]:
         "header_row": plan.parsed.header_row if plan else None,
         "errors": [p.as_dict() for p in plan.errors] if plan else upload.errors,
         "warnings": [p.as_dict() for p in plan.warnings] if plan else upload.warnings,
+        "not_counted": sum(upload.not_counted.values()),
+        "not_counted_reasons": dict(upload.not_counted),
         "committed": upload.status == UploadStatus.COMMITTED,
     }
 
@@ -483,12 +519,18 @@ def _upsert_students_postgresql(todo: pd.DataFrame) -> None:
 
 
 def _insert_entries(exam: Exam, frame: pd.DataFrame, subject_ids: dict[str, int]) -> None:
-    """One ExamEntry per row of the file: COPY on PostgreSQL, batched inserts elsewhere."""
+    """One ExamEntry per row of the file: COPY on PostgreSQL, batched inserts elsewhere. A
+    frame without the ``not_counted`` column counts everyone."""
     columns = {
         "exam_id": [exam.pk] * len(frame),
         "student_id": frame["student_id"].to_numpy(dtype=np.int64).tolist(),
         "school_id": frame["school_id"].to_numpy(dtype=np.int64).tolist(),
         "school_class_id": frame["class_id"].to_numpy(dtype=np.int64).tolist(),
+        "not_counted": (
+            [str(r or "") for r in frame[NOT_COUNTED]]
+            if NOT_COUNTED in frame
+            else [""] * len(frame)
+        ),
     }
     if connection.vendor == "postgresql":
         _copy_entries(columns, scores_json(frame, subject_ids))
@@ -502,9 +544,12 @@ def _insert_entries(exam: Exam, frame: pd.DataFrame, subject_ids: dict[str, int]
                 student_id=st,
                 school_id=sc,
                 school_class_id=cl,
+                not_counted=nc,
                 scores={k: None if x != x else x for k, x in zip(keys, row, strict=True)},
             )
-            for e, st, sc, cl, row in zip(*columns.values(), zip(*values, strict=True), strict=True)
+            for e, st, sc, cl, nc, row in zip(
+                *columns.values(), zip(*values, strict=True), strict=True
+            )
         ],
         batch_size=BATCH,
     )
@@ -525,12 +570,13 @@ def scores_json(frame: pd.DataFrame, subject_ids: dict[str, int]) -> list[str]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_entries(columns: dict[str, list[int]], scores: list[str]) -> None:
+def _copy_entries(columns: dict[str, list], scores: list[str]) -> None:
     table = ExamEntry._meta.db_table
     names = ", ".join([*columns, "scores"])
     lines = [
-        f"{exam_id}\t{student_id}\t{school_id}\t{class_id}\t{text.translate(_COPY_ESCAPES)}\n"
-        for exam_id, student_id, school_id, class_id, text in zip(
+        f"{exam_id}\t{student_id}\t{school_id}\t{class_id}\t{reason.translate(_COPY_ESCAPES)}"
+        f"\t{text.translate(_COPY_ESCAPES)}\n"
+        for exam_id, student_id, school_id, class_id, reason, text in zip(
             *columns.values(), scores, strict=True
         )
     ]

@@ -52,8 +52,10 @@ STUDENT_COLUMNS = [
     "county_rank",
     "school_rank",
     "subject_ranks",
+    "z",
+    "t",
 ]
-JSON_COLUMNS = {"bands", "subject_ranks"}
+JSON_COLUMNS = {"bands", "subject_ranks", "z", "t"}
 # One encoder for every row: json.dumps with an option builds a new one per call (a third of
 # the time of encoding a county's 60,000 rank dicts).
 _json = json.JSONEncoder(ensure_ascii=False).encode
@@ -204,6 +206,14 @@ def _student_results(
     students = results.students  # input order: the rows of ``frame``
     ranks = [_ranks(students, f"rank_{name}") for name in spec.names]
     subject_ranks = [dict(zip(spec.names, row, strict=True)) for row in zip(*ranks, strict=True)]
+    named = [*spec.names, statistics.TOTAL]
+    standard = {
+        kind: [
+            dict(zip(named, row, strict=True))
+            for row in zip(*(_column(students, f"{kind}_{name}") for name in named), strict=True)
+        ]
+        for kind in ("z", "t")
+    }
     return list(
         zip(
             [exam.pk] * len(frame),
@@ -213,6 +223,8 @@ def _student_results(
             _ranks(students, "county_rank"),
             _ranks(students, "school_rank"),
             subject_ranks,
+            standard["z"],
+            standard["t"],
             strict=True,
         )
     )

@@ -26,7 +26,7 @@ from bureau.models import AccessLog
 from core.errors import DomainError
 from exams import exports
 from exams.models import TOTAL, Exam, ExamKind, ExamState, ExamSubject, StatsStatus
-from exams.selectors.pages import county_rows, upload_counts
+from exams.selectors.pages import county_rows, not_counted_rows, not_counted_summary, upload_counts
 from schools.models import Stage
 
 PAGE_SIZE = 30
@@ -289,8 +289,11 @@ def exam_detail(request, code):
     # The gaps name every school's mean: only for those who may read every school's row.
     county_visible = access.exam_stats_school_ids(user, exam, "school") is None
     data["gaps"] = _gaps(exam, subject) if wanted("gaps") and county_visible else []
+    columns = {
+        name: exports.columns_for(name, total=subject == TOTAL) for name in exports.EXAM_TABLES
+    }
     if exporting:
-        return _export(request, exam, table, exports.COLUMNS[table], data[table])
+        return _export(request, exam, table, columns[table], data[table])
 
     own = user.school.code if access.own_school_id(user) else None
     openable = None if own is None else {own}
@@ -303,8 +306,21 @@ def exam_detail(request, code):
     hidden = "" if county_visible else _("考试发布后可查看全县数据")
     tables = {
         "overview": _table(request, "overview", data["overview"], empty=hidden),
-        "schools": _table(request, "schools", data["schools"], link=link, own_school=own),
-        "classes": _table(request, "classes", data["classes"], empty=_("暂无班级统计")),
+        "schools": _table(
+            request,
+            "schools",
+            data["schools"],
+            columns=columns["schools"],
+            link=link,
+            own_school=own,
+        ),
+        "classes": _table(
+            request,
+            "classes",
+            data["classes"],
+            columns=columns["classes"],
+            empty=_("暂无班级统计"),
+        ),
         "teachers": _table(request, "teachers", data["teachers"], empty=_("暂无教师统计")),
         "value_added": _table(request, "value_added", data["value_added"], link=link),
         "bands": _table(request, "bands", data["bands"], empty=hidden),
@@ -328,17 +344,33 @@ def exam_detail(request, code):
             "county_visible": county_visible,
             "own_school": own,
             "may_upload": access.can_upload(user, exam),
+            "not_counted": _not_counted(user, exam),
             "active_nav": "exams",
         },
     )
 
 
+def _not_counted(user, exam) -> dict:
+    """How many students are not counted and why (for everyone), who they are (for those who
+    may see their schools' students), and whether the user may change the marks."""
+    summary = not_counted_summary(exam=exam)
+    rows = not_counted_rows(user=user, exam=exam) if summary else []
+    return {
+        "count": sum(summary.values()),
+        "reasons": [{"reason": r, "count": n} for r, n in summary.items()],
+        "rows": rows,
+        "may_mark": access.can_mark_not_counted(user),
+        "editable": exam.state != ExamState.PUBLISHED,
+    }
+
+
 # --- one school of an exam -----------------------------------------------------------------
 
 
-def _own_columns(table: str) -> list:
+def _own_columns(table: str, subject: str = "") -> list:
     """A table's columns within one school: without the school."""
-    return [c for c in exports.COLUMNS[table] if c.key != "school_name"]
+    columns = exports.columns_for(table, total=subject == TOTAL)
+    return [c for c in columns if c.key != "school_name"]
 
 
 @login_required
@@ -387,7 +419,7 @@ def exam_school(request, code, school_code):
         )
     if exporting:
         rows = classes if table == "classes" else teachers
-        return _export(request, exam, table, _own_columns(table), rows, scope=school.code)
+        return _export(request, exam, table, _own_columns(table, subject), rows, scope=school.code)
 
     summary = stats.stat_rows(user=user, exam=exam, level="school", subject=subject, school=code_)
     students_table = None
@@ -423,7 +455,7 @@ def exam_school(request, code, school_code):
                     request,
                     "classes",
                     classes,
-                    columns=_own_columns("classes"),
+                    columns=_own_columns("classes", subject),
                     empty=_("暂无班级统计"),
                 ),
                 "teachers": _table(

@@ -2,7 +2,8 @@
 
 ``/exams/new/`` and ``/exams/<code>/edit/`` (drafts only) show one form for the exam and its
 subjects, handed once to ``exam_create`` / ``exam_update``; ``/exams/<code>/state/`` moves the
-exam along ``STATE_FLOW``; ``/exams/<code>/recompute/`` queues its statistics. Other roles get
+exam along ``STATE_FLOW``; ``/exams/<code>/recompute/`` queues its statistics;
+``/exams/<code>/not-counted/`` marks a student as not counted (不计入统计) or counted again. Other roles get
 403; an unknown exam 404 (``access.exam_get_for``). Docs: docs/exam-pages.md.
 """
 
@@ -26,6 +27,7 @@ from exams.forms import (
     subject_names,
 )
 from exams.models import Exam, ExamState
+from exams.services.entries import entry_set_not_counted
 from exams.services.exams import STATE_FLOW, exam_create, exam_set_state, exam_update
 from exams.services.stats import stats_request
 
@@ -134,6 +136,7 @@ def exam_new(request):
                 date=data["date"],
                 subjects=_subjects(formset),
                 rate_base=data["rate_base"],
+                rank_method=data["rank_method"],
                 weights=form.weights(),
                 baseline=data["baseline"],
                 user=request.user,
@@ -172,6 +175,7 @@ def exam_edit(request, code):
                 date=data["date"],
                 subjects=_subjects(formset),
                 rate_base=data["rate_base"],
+                rank_method=data["rank_method"],
                 weights=form.weights(),
                 baseline=data["baseline"],
             )
@@ -209,3 +213,24 @@ def exam_recompute(request, code):
     stats_request(exam=exam)
     messages.success(request, _("已开始重新计算统计，稍后刷新页面查看。"))
     return redirect(exam)
+
+
+@login_required
+@require_POST
+def exam_not_counted(request, code):
+    """Marks one student (``student_number``) not counted with ``reason``, or counted again
+    when the reason is blank."""
+    exam = _managed_exam(request, code)
+    number = (request.POST.get("student_number") or "").strip()
+    reason = request.POST.get("reason") or ""
+    try:
+        entry_set_not_counted(exam=exam, student_number=number, reason=reason, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if reason.strip():
+            text = _("学籍号 %(number)s 已设为不计入统计（%(reason)s），统计正在后台更新。")
+        else:
+            text = _("学籍号 %(number)s 已恢复计入统计，统计正在后台更新。")
+        messages.success(request, text % {"number": number, "reason": reason.strip()})
+    return redirect(f"{exam.get_absolute_url()}#not-counted")

@@ -136,6 +136,7 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
         "problems": problems[:SHOWN_PROBLEMS],
         "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
         "may_confirm": not errors and upload.status == UploadStatus.CHECKED,
+        "not_counted": sum((upload.not_counted or {}).values()),
     }
     return render(request, "exams/upload_preview.html", context, status=status)
 

@@ -148,13 +148,16 @@ def test_workbook_writes_formula_like_text_as_strings():
 def test_student_export_is_logged(client_for, principal, exam):
     response = client_for(principal).get("/exams/P1/schools/S001/?export=xlsx&table=students")
     rows = rows_of(response)
-    assert rows[0][:3] == ["学籍号", "姓名", "班级"] and rows[0][-3:] == [
-        "总分",
-        "全县名次",
-        "校内名次",
-    ]
+    assert rows[0][:8] == ["学籍号", "姓名", "班级", "语文", "数学", "总分", "全县名次", "校内名次"]
+    assert rows[0][8:] == [
+        "语文 z", "语文 T", "数学 z", "数学 T", "总分 z", "总分 T", "不计入统计",
+    ]  # fmt: skip
     first = {r[0]: r for r in rows[1:]}["G001"]
-    assert first[1:] == ["刘文静", "九(1)班", 95, 80, 175, 1, 1]
+    assert first[1:8] == ["刘文静", "九(1)班", 95, 80, 175, 1, 1]
+    # 语文 county 95, 90.5, 50, 60, 40: mean 67.1, std 21.923503; z = 27.9 / 21.923503
+    assert first[8] == pytest.approx(27.9 / 21.923503369671554)  # 1.272607
+    assert first[9] == pytest.approx(50 + 279 / 21.923503369671554)  # 62.726068
+    assert first[-1] is None  # counted: the reason cell stays empty
     log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert log.user == principal and log.school.code == "S001" and log.rows == 3
     assert response["Content-Disposition"].startswith(

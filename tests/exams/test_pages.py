@@ -239,7 +239,11 @@ def test_drill_down_lists_students_for_allowed_roles(client_for, request, exam, 
     rows = [[c["text"] for c in r["cells"]] for r in response.context["students"]["rows"]]
     by_number = {r[0]: r for r in rows}
     # G001: 95 + 80 = 175, first in the county and in the school
-    assert by_number["G001"][1:] == ["刘文静", "九(1)班", "95", "80", "175", "1", "1"]
+    assert by_number["G001"][1:8] == ["刘文静", "九(1)班", "95", "80", "175", "1", "1"]
+    # 语文 county 95, 90.5, 50, 60, 40: mean 67.1, std √(2403.2 / 5) = 21.9235;
+    # z = 27.9 / 21.9235 = +1.273, T = 50 + 10z = 62.73; counted (no reason)
+    assert by_number["G001"][8:10] == ["+1.273", "62.73"]
+    assert by_number["G001"][-1] == ""
     assert AccessLog.objects.filter(action="view", school__code="S001").exists()
 
 
@@ -335,8 +339,9 @@ def test_queries_are_bounded_and_do_not_grow_with_rows(
     client_for, staff, exam, django_assert_max_num_queries
 ):
     client = client_for(staff)
-    # 20: the page's own queries plus the navigation's (unread bulletins, liaison schools).
-    with django_assert_max_num_queries(20):
+    # 21: the page's own queries (the not-counted summary among them) plus the navigation's
+    # (unread bulletins, liaison schools).
+    with django_assert_max_num_queries(21):
         client.get("/exams/P1/?subject=语文")
     with CaptureQueriesContext(connection) as before:
         client.get("/exams/P1/?subject=语文")

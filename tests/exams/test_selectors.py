@@ -57,6 +57,7 @@ def entries(exam, school, other_school):
 
 def test_the_frame_of_an_exam(exam, school, other_school, entries):
     e = entries
+    ExamEntry.objects.filter(exam=exam, student=e["d"]).update(not_counted="随班就读")
     frame = entries_frame(exam_id=exam.pk)
     expected = pd.DataFrame(
         {
@@ -68,11 +69,21 @@ def test_the_frame_of_an_exam(exam, school, other_school, entries):
             "school_id": np.array([school.pk] * 3 + [other_school.pk], dtype=np.int64),
             "class_": ["S001/9/1", "S001/9/1", "S001/9/2", "S002/9/1"],
             "class_id": pd.array([e["c1"].pk, e["c1"].pk, e["c2"].pk, e["o1"].pk], dtype="Int64"),
+            "not_counted": ["", "", "", "随班就读"],
+            "counted": [True, True, True, False],
             "数学": [90.0, np.nan, 0.0, 60.0],
             "语文": [np.nan, np.nan, 100.0, 70.0],
             "英语": [80.5, np.nan, np.nan, 50.0],
         }
-    ).astype({"student": object, "name": object, "school": object, "class_": object})
+    ).astype(
+        {
+            "student": object,
+            "name": object,
+            "school": object,
+            "class_": object,
+            "not_counted": object,
+        }
+    )
     pd.testing.assert_frame_equal(frame, expected)
 
 
@@ -94,6 +105,7 @@ def test_an_exam_without_entries(exam):
     frame = entries_frame(exam_id=exam.pk)
     assert frame.columns.tolist() == [
         "student", "student_id", "name", "school", "school_id", "class_", "class_id",
+        "not_counted", "counted",
         "数学", "语文", "英语",
     ]  # fmt: skip
     assert len(frame) == 0

@@ -251,6 +251,7 @@ def test_student_ranks_1224_in_county_and_school():
     assert list(ranks.columns) == [
         "school",
         "class_",
+        "counted",
         "total",
         "county_rank",
         "school_rank",
@@ -258,6 +259,12 @@ def test_student_ranks_1224_in_county_and_school():
         "school_rank_语文",
         "rank_数学",
         "school_rank_数学",
+        "z_语文",
+        "t_语文",
+        "z_数学",
+        "t_数学",
+        "z_total",
+        "t_total",
     ]
     # totals 90, 85, 80, 80, 70 → 1, 2, 3, 3, 5
     assert ranks["county_rank"].to_dict() == {

@@ -85,7 +85,10 @@ def exams(draw):
         specs,
         rate_base=draw(st.sampled_from(["sat", "enrolled"])),
         weights=draw(st.sampled_from(WEIGHTS)),
+        rank_method=draw(st.sampled_from(["competition", "dense"])),
     )
+    # Now and then a student not counted (不计入统计): listed, left out of every figure.
+    some_not_counted = draw(st.booleans())
     rows, assignments = [], []
     for s in range(draw(st.integers(1, 4))):
         school = f"S{s}"
@@ -95,13 +98,20 @@ def exams(draw):
                 marks = {spec.name: draw(score(spec)) for spec in specs}
                 if draw(st.booleans()):
                     aim_total_at_an_edge(marks, exam, draw(st.sampled_from(total_edges(exam))))
+                counted = not (some_not_counted and draw(st.integers(0, 3)) == 0)
                 rows.append(
-                    {"student": f"{school}-{c}-{i}", "school": school, "class_": class_, **marks}
+                    {
+                        "student": f"{school}-{c}-{i}",
+                        "school": school,
+                        "class_": class_,
+                        "counted": counted,
+                        **marks,
+                    }
                 )
             for spec in specs:
                 for teacher in draw(st.lists(st.sampled_from(TEACHERS), max_size=2)):
                     assignments.append((teacher, school, class_, spec.name))
-    columns = ["student", "school", "class_", *exam.names]
+    columns = ["student", "school", "class_", "counted", *exam.names]
     scores = pd.DataFrame(rows, columns=columns)
     taught = pd.DataFrame(assignments, columns=["teacher", "school", "class_", "subject"])
     return exam, scores, taught
@@ -110,10 +120,13 @@ def exams(draw):
 # --- the reference ---------------------------------------------------------------------------
 
 
-def students_of(scores: pd.DataFrame, exam: ExamSpec) -> list[dict]:
-    """Each student with float scores and the total (None without every subject)."""
+def students_of(scores: pd.DataFrame, exam: ExamSpec, everyone: bool = False) -> list[dict]:
+    """Each counted student (every listed one with `everyone`) with float scores and the
+    total (None without every subject)."""
     out = []
     for record in scores.to_dict("records"):
+        if not everyone and not record.get("counted", True):
+            continue
         marks = {n: (None if math.isnan(record[n]) else float(record[n])) for n in exam.names}
         total = None
         if all(v is not None for v in marks.values()):
@@ -174,12 +187,32 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else math.nan
 
 
+def county_moments(students: list[dict], name: str) -> tuple[float, float]:
+    """Mean and population std of the sat marks; the std is NaN when all are equal."""
+    sat = [s["marks"][name] for s in students if s["marks"][name] is not None]
+    if not sat:
+        return math.nan, math.nan
+    spread = statistics.pstdev(sat) if max(sat) != min(sat) else math.nan
+    return statistics.fmean(sat), spread
+
+
+def school_mean(students: list[dict], schools: set, name: str) -> float:
+    marks = [
+        s["marks"][name]
+        for s in students
+        if s["school"] in schools and s["marks"][name] is not None
+    ]
+    return statistics.fmean(marks) if marks else math.nan
+
+
 def reference_stats(level, students, exam, taught) -> dict:
     groups = units_of(level, students, exam, taught)
     county = {}
+    moments = {}
     for name in [*exam.names, TOTAL]:
         sat = [s["marks"][name] for s in students if s["marks"][name] is not None]
         county[name] = statistics.fmean(sat) if sat else math.nan
+        moments[name] = county_moments(students, name)
     w = exam.weights
     out, exact_composites = {}, {}
     for (key, name), members in groups.items():
@@ -206,6 +239,25 @@ def reference_stats(level, students, exam, taught) -> dict:
             over = (mean - c) / c if marks and c == c and c != 0 else math.nan
         composite = 100 * (w.a * mean / spec.full_marks + w.b * rates[0] + w.c * rates[2])
         composite -= 100 * w.d * rates[3]
+        c_mean, c_std = moments[name]
+        over_school = math.nan
+        if level in ("class", "teacher"):
+            reference = school_mean(students, {s["school"] for s in members}, name)
+            if marks and reference == reference and reference != 0:
+                over_school = (mean - reference) / reference
+        every = [math.nan, math.nan]
+        if name == TOTAL:
+            complete = [s for s in members if s["marks"][TOTAL] is not None]
+            for k, line_of in enumerate((lambda p: p.pass_, lambda p: p.excellent)):
+                reached = sum(
+                    1
+                    for s in complete
+                    if all(
+                        exact(s["marks"][n]) >= exact(line_of(p)) * exact(p.full_marks)
+                        for n, p in ((n, spec_of(exam, n)) for n in exam.names)
+                    )
+                )
+                every[k] = ratio(reached, len(complete))
         out[(key, name)] = {
             "enrolled": enrolled,
             "sat": sat,
@@ -222,7 +274,11 @@ def reference_stats(level, students, exam, taught) -> dict:
             "pass_rate": rates[2],
             "low_rate": rates[3],
             "over_mean_rate": over,
+            "over_school_mean_rate": over_school,
             "composite": composite,
+            "t_score": 50 + 10 * (mean - c_mean) / c_std,
+            "all_pass_rate": every[0],
+            "all_excellent_rate": every[1],
         }
         if sat:
             exact_base = Fraction(base)
@@ -238,7 +294,10 @@ def reference_stats(level, students, exam, taught) -> dict:
             row["rank"] = math.nan
             continue
         others = [v for (k, n), v in exact_composites.items() if n == name]
-        row["rank"] = 1 + sum(1 for v in others if v > mine)
+        if exam.rank_method == "dense":
+            row["rank"] = 1 + len({v for v in others if v > mine})
+        else:
+            row["rank"] = 1 + sum(1 for v in others if v > mine)
     return out
 
 
@@ -255,17 +314,25 @@ def reference_bands(level, students, exam, taught) -> dict:
     return out
 
 
-def competition(values: dict) -> dict:
-    """{id: value or None} → {id: rank or nan}"""
+def ranks_of(values: dict, method: str) -> dict:
+    """{id: value or None} → {id: rank or nan}, competition ("1224") or dense ("1223")."""
     present = [v for v in values.values() if v is not None]
+    if method == "dense":
+        present = list(set(present))
     return {
         i: (math.nan if v is None else 1 + sum(1 for o in present if o > v))
         for i, v in values.items()
     }
 
 
-def reference_student_ranks(students, exam) -> dict:
+def reference_student_ranks(students, exam, everyone) -> dict:
+    """Ranks and standard scores of the counted `students`; the others of `everyone` have
+    their total and nothing else."""
     out = {s["student"]: {} for s in students}
+
+    def competition(values: dict) -> dict:
+        return ranks_of(values, exam.rank_method)
+
     for name, column in [(TOTAL, "county_rank"), *((n, f"rank_{n}") for n in exam.names)]:
         school_column = "school_rank" if name == TOTAL else f"school_rank_{name}"
         marks = {s["student"]: exact_mark(s, name, exam) for s in students}
@@ -275,8 +342,20 @@ def reference_student_ranks(students, exam) -> dict:
             mine = {s["student"]: marks[s["student"]] for s in students if s["school"] == school}
             for student, rank in competition(mine).items():
                 out[student][school_column] = rank
+    for name in [*exam.names, TOTAL]:
+        mean, std = county_moments(students, name)
+        for s in students:
+            mark = s["marks"][name]
+            z = math.nan if mark is None else (mark - mean) / std
+            out[s["student"]][f"z_{name}"] = z
+            out[s["student"]][f"t_{name}"] = 50 + 10 * z
     for s in students:
+        out[s["student"]]["counted"] = True
+    blank = dict.fromkeys(next(iter(out.values()), {}), math.nan)
+    for s in everyone:
         total = s["marks"][TOTAL]
+        if s["student"] not in out:
+            out[s["student"]] = {**blank, "counted": False}
         out[s["student"]]["total"] = math.nan if total is None else total
     return out
 
@@ -318,7 +397,7 @@ def test_engine_agrees_with_the_reference(case):
         for key, counts in want_bands.items():
             assert [got_bands[key][c] for c in BAND_COLUMNS] == counts, (level, key)
     ranks = results.students.set_index("student").to_dict("index")
-    want_ranks = reference_student_ranks(students, exam)
+    want_ranks = reference_student_ranks(students, exam, students_of(scores, exam, True))
     assert set(ranks) == set(want_ranks)
     for student, expected in want_ranks.items():
         for column, value in expected.items():

@@ -16,7 +16,8 @@ STAT_KEYS = {
     "school_code", "school_name", "class_name", "teacher", "teacher_name", "subject",
     "enrolled", "sat", "absent", "participation", "mean", "mean_rate", "median", "max", "min",
     "std", "excellent_rate", "good_rate", "pass_rate", "low_rate", "over_mean_rate",
-    "composite", "rank",
+    "composite", "rank", "over_school_mean_rate", "t_score", "all_pass_rate",
+    "all_excellent_rate",
 }  # fmt: skip
 ALL_ROLES = ["admin", "leader", "staff", "inspector", "principal"]
 
@@ -59,6 +60,9 @@ def test_school_rows_rounded_and_ranked(exam, api_for, staff):
     assert ours["over_mean_rate"] == -0.076923  # (60 − 65) / 65 = −0.0769230…
     assert ours["std"] == 22.36068  # √500 = 22.3606797…
     assert (ours["enrolled"], ours["sat"], ours["absent"]) == (4, 4, 0)
+    assert ours["t_score"] == round(50 + 10 * (60 - 65) / STD_CHINESE, 6)  # 47.664497
+    # Defined for classes and teachers, and for total rows only.
+    assert (ours["over_school_mean_rate"], ours["all_pass_rate"]) == (None, None)
 
 
 def test_class_and_teacher_rows(exam, api_for, staff):
@@ -199,9 +203,16 @@ def test_score_rows(exam, api_for, staff):
         "county_rank": 2,
         "school_rank": 1,
         "subject_ranks": {"语文": 1, "数学": 2},
+        # 语文 (90 − 65) / √(2750/6); 数学 sat 80, 60, 40, 100, 50: mean 66, std √464,
+        # (80 − 66) / 21.540659; totals 170, 110, 70, 190, 110: mean 130, std √1920
+        "z": {"语文": 1.167748, "数学": 0.649934, "total": 0.912871},
+        "t": {"语文": 61.677484, "数学": 56.499337, "total": 59.128709},  # 50 + 10z
+        "counted": True,
+        "not_counted": "",
     }
     assert got[1]["scores"] == {"语文": 70.0, "数学": None}  # 缺考
     assert (got[1]["total"], got[1]["county_rank"]) == (None, None)
+    assert got[1]["z"]["数学"] is None and got[1]["t"]["total"] is None
     log = AccessLog.objects.get(user=staff)
     assert (log.action, log.what, log.rows, log.school) == ("view", "成绩明细 M1", 6, None)
 

@@ -202,6 +202,19 @@ def test_the_command(exam, capsys):
     assert out.startswith("已重新计算 M1：21 个统计单元，6 名学生，用时")
     with pytest.raises(CommandError, match="考试不存在：NOPE"):
         call_command("compute_stats", "NOPE")
+    with pytest.raises(CommandError, match="请给出一个考试代码，或使用 --all"):
+        call_command("compute_stats")
+
+
+def test_the_command_recomputes_every_exam_with_results(exam, capsys):
+    # An exam stored before t_score existed: its rows lack it until recomputed.
+    UnitStat.objects.filter(exam=exam).update(t_score=None)
+    ExamFactory(code="EMPTY", subjects={"语文": 100})  # no results: skipped
+    call_command("compute_stats", "--all")
+    out = capsys.readouterr().out
+    # M0 (the baseline) and M1, oldest first; EMPTY has no results
+    assert [line.split("：")[0] for line in out.splitlines()] == ["已重新计算 M0", "已重新计算 M1"]
+    assert not UnitStat.objects.filter(exam=exam, sat__gt=0, t_score__isnull=True).exists()
 
 
 def test_stats_computed_is_sent_after_the_commit(django_capture_on_commit_callbacks, school):

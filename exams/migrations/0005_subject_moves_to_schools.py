@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("exams", "0003_exam_entries"),
+        ("exams", "0004_stats_conventions"),
         ("schools", "0002_subject_moves_here"),
     ]
 
