@@ -2,7 +2,8 @@
 
 Everyone signed in may list the exams that ``access.exams_for`` lets them see (drafts only
 for admins, leaders and staff); only managers create exams. Results are uploaded with
-``POST /exams/{code}/uploads/`` by whoever ``exams.services.results`` allows.
+``POST /exams/{code}/uploads/`` by whoever ``exams.services.results`` allows; a checked upload
+(``dry_run``) is committed with ``POST /exams/{code}/uploads/{id}/confirm/`` (idempotent).
 
 The computed statistics (``/stats/``, ``/bands/``, ``/scores/``, ``/gap/``) are read through
 ``exams.stats_selectors``, which scope them by role; numbers are rounded to 6 decimals by
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -27,9 +28,9 @@ from bureau.spreadsheets import read_upload
 from schools.models import School, Stage
 
 from . import stats_selectors
-from .models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase
+from .models import TOTAL, Exam, ExamKind, ExamSubject, Level, RateBase, ResultUpload
 from .services.exams import SubjectLine, exam_create
-from .services.results import results_import
+from .services.results import results_confirm, results_import
 from .services.stats import stats_request
 from .statistics import stats_to_records
 
@@ -43,7 +44,11 @@ class ManagersCreate(permissions.BasePermission):
     message = "只有局机关工作人员或管理员可以创建考试。"
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS or view.action in ("uploads", "recompute"):
+        if request.method in permissions.SAFE_METHODS or view.action in (
+            "uploads",
+            "confirm_upload",
+            "recompute",
+        ):
             return True
         return access.is_manager(request.user)
 
@@ -311,6 +316,27 @@ class ExamViewSet(
             school=school,
             dry_run=dry_run,
         )
+        answer = status.HTTP_400_BAD_REQUEST if result["errors"] else status.HTTP_200_OK
+        return Response(result, status=answer)
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"uploads/(?P<upload_id>[0-9]+)/confirm",
+        url_name="upload-confirm",
+    )
+    def confirm_upload(self, request, code=None, upload_id=None):
+        """Commits a checked upload (a ``dry_run``) of the requesting user, re-validated from
+        the stored file. Idempotent: confirming it again answers the same summary and
+        commits nothing more. Another user's upload: 404."""
+        exam = self.get_object()
+        upload = ResultUpload.objects.filter(
+            exam=exam, pk=upload_id, uploaded_by=request.user
+        ).first()
+        if upload is None:
+            raise NotFound(_("上传记录不存在"))
+        result = results_confirm(upload=upload, user=request.user)
         answer = status.HTTP_400_BAD_REQUEST if result["errors"] else status.HTTP_200_OK
         return Response(result, status=answer)
 

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
-from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
+from bureau.spreadsheets import (
+    Problem,
+    annotate_workbook,
+    read_upload,
+    safe_display_name,
+    sniff_kind,
+)
 from schools.models import School
 
 from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
@@ -146,6 +152,8 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
         "problems": problems[:SHOWN_PROBLEMS],
         "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
         "may_confirm": not errors and upload.status == UploadStatus.CHECKED,
+        # A refused file is not kept: its annotated copy is made from the file chosen again.
+        "annotate_again": upload.status == UploadStatus.REJECTED,
     }
     return render(request, "exams/upload_preview.html", context, status=status)
 
@@ -159,13 +167,15 @@ def upload_preview(request, code, token):
     upload = _upload_for(request, exam, token)
     if request.method == "GET":
         return _preview(request, exam, upload)
-    if upload.status != UploadStatus.CHECKED:
-        messages.error(request, _("这个文件不能再导入，请重新上传"))
-        return redirect("exams:upload", code=exam.code)
+    already = upload.status == UploadStatus.COMMITTED
     try:
+        # Idempotent: a second confirmation (a double click) answers the first one's result.
         result = results_confirm(upload=upload, user=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
+        return redirect("exams:upload", code=exam.code)
+    if already:
+        messages.info(request, _("这个文件已经导入过了"))
         return redirect("exams:upload", code=exam.code)
     if not result["committed"]:
         messages.error(
@@ -181,23 +191,32 @@ def upload_preview(request, code, token):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def upload_annotated(request, code, token):
-    """The upload with each problem cell highlighted and commented."""
+    """The upload with each problem cell highlighted and commented. A refused upload's file
+    is not kept: the user chooses it again (POST ``file``) and gets the annotated copy back,
+    nothing stored."""
     access.assert_can(_may_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     upload = _upload_for(request, exam, token)
+    file_name = upload.file_name
     try:
-        data = load_upload(upload.stored_name)
+        if request.method == "POST":
+            file = request.FILES.get("file")
+            if file is None:
+                raise DomainError(_("请选择要标注的成绩文件"))
+            data, file_name = read_upload(file), file.name
+        else:
+            data = load_upload(upload.stored_name)
         plan = results_check(
-            exam=exam, data=data, file_name=upload.file_name, user=request.user,
+            exam=exam, data=data, file_name=file_name, user=request.user,
             school=upload.school,
         )  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("exams:upload", code=exam.code)
     content = annotate_workbook(data, plan.problems, plan.parsed.header_rows, kind=sniff_kind(data))
-    stem = upload.file_name.rsplit(".", 1)[0] or "results"
+    stem = safe_display_name(file_name).rsplit(".", 1)[0] or "results"
     return _xlsx_response(content, f"{stem}-问题标注.xlsx")
 
 
