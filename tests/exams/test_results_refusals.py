@@ -389,3 +389,29 @@ def test_a_confirmation_refused_now_removes_the_kept_file(
     assert result["status"] == "rejected"
     assert [e["message"] for e in result["errors"]] == ["分数超出范围（0～100）"]
     assert kept_files() == [] and ExamEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_api_refuse_a_personal_column_and_keep_nothing(
+    exam, school, principal, api_for, tmp_path, capsys
+):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    rows = [HEADER + ["监护人电话"], ["G1", "甲", "1", 90, 80, "139"]]
+    path = tmp_path / "成绩.xlsx"
+    path.write_bytes(xlsx(rows))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_results", "M1", str(path), "--school", "S001")
+    assert caught.value.returncode == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [(e["row"], e["column"]) for e in out["errors"]] == [(1, "监护人电话")]
+    response = api_for(principal).post(
+        "/api/v1/exams/M1/uploads/",
+        {"file": SimpleUploadedFile("成绩.xlsx", xlsx(rows))},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].endswith("请删除该列后重新上传")
+    assert kept_files() == [] and Student.objects.count() == 0
