@@ -4,13 +4,19 @@ Every importer (roster, exam results) goes through here:
 
 1. ``check_upload(name, data)`` decides the kind from the extension and checks that the
    content matches it, that the size is under the cap and, for .xlsx, that the zip container
-   is no bomb — before any parser sees a byte;
+   is no bomb (``guard_zip``, the one zip guard) and that its sheets hold at most
+   ``MAX_CELLS`` cells, counted while the XML streams — before any parser sees a byte;
 2. ``read_sheets(data, kind)`` reads every sheet as plain rows (``rows[i]`` is Excel row
    ``i + 1``), cells as Python values, blanks as ``None``;
 3. ``find_header_row`` / ``map_columns`` locate the header by its content, the ``clean_*``
    functions turn cells into typed values or a Chinese message;
 4. problems are ``Problem`` records (sheet, Excel row, column header, value, message), and
-   ``annotate_workbook`` returns the workbook with each problem cell highlighted.
+   ``annotate_workbook`` returns the workbook with each problem cell highlighted;
+5. ``personal_column_problems`` refuses a header holding personal data (ID card, phone,
+   address, parents), and every text cleaner refuses formula-like text (``is_formula_like``:
+   = + - @, also behind invisible characters);
+6. every workbook the portal writes sets its cells through ``write_cell``/``append_row``, so
+   that text is always written as text, never as a formula.
 
 A formula cell of an .xlsx reads as its cached value. One saved without a cached value
 (as scripts that write workbooks do) would read as blank, i.e. as an absent student: the

@@ -4,7 +4,8 @@ template, and the upload progress of an exam across the schools.
 The dry run is ``results_import(dry_run=True)``, which keeps the file under a random token
 (``ResultUpload.stored_name``); the preview and the confirmation find the upload by that
 token, for the user who uploaded it only (anyone else: 404). The confirmation re-validates the
-stored file on the server (``results_confirm``).
+stored file on the server (``results_confirm``, which commits once: a double click is a no-op).
+A refused upload keeps no file: its annotated workbook is made from the file chosen again.
 """
 
 from __future__ import annotations

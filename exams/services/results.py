@@ -2,12 +2,15 @@
 command line.
 
 ``results_import`` checks who may upload for which school and when, reads the file
-(``exams.results``), resolves every row against the database (students, schools, classes),
-keeps the file under ``MEDIA_ROOT/results/<random token>`` and records a ``ResultUpload``.
-Only a file without errors, and not in a dry run, is committed: in one transaction the
-students are upserted by student number, missing classes created, and every ``ExamEntry``
-(one row per listed student, all subjects' scores in it) the named school(s) had for the exam
-replaced. The statistics are then recomputed by a background job.
+(``exams.results``), resolves every row against the database (students, schools, classes by
+the class rule of SPEC §2), records a ``ResultUpload`` and keeps a clean file under
+``MEDIA_ROOT/results/<random token>`` (a file with errors is refused and not kept). Only a
+file without errors, and not in a dry run, is committed: in one transaction the students are
+upserted by student number (moved to their new class), the classes of a school that had none
+for the grade created, and every ``ExamEntry`` (one row per listed student, all subjects'
+scores in it) the named school(s) had for the exam replaced. The statistics are then
+recomputed by a background job. ``results_confirm`` commits a checked upload once, however
+often it is called.
 
 Who may upload when (docs/results-import.md):
 - a principal: their own school only, while the exam is open for upload;
