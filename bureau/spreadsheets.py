@@ -30,6 +30,7 @@ Pure: no ORM. Django is only used for translations and for the upload cap settin
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import math
@@ -290,7 +291,82 @@ def guard_zip(
 
 # A cell element of the sheet XML, with or without a namespace prefix: <c …>, <c/>, <x:c …>.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+# As Excel, WPS and openpyxl write cells: reference first, no prefix; gives (letters, row).
+# A formatted empty cell counts too (a reader would skip it): generous, never less.
+_PLAIN_REF_CELL = b'<c r="'
+_PLAIN_REF = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]+)"')
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s>/])([^>]*)>")
+_ATTR_ROW = re.compile(rb"\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_ANY_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})([0-9]+)[\"']")
 _WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+class _SheetExtent:
+    """The cells of a worksheet part as its XML streams past: how many cell elements, and
+    the corner (last row, last column) a reader's sheet reaches. A reader builds the sheet as
+    a dense range up to that corner, so two cells at A1 and XFD1048576 would cost 17 billion
+    cells: the area, not only the count, is bounded. Cells written the usual way (reference
+    first) are read with one C-level pass per chunk; others (no reference, a namespace
+    prefix) are bounded row by row, generously (never less than a reader's corner)."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.max_row = 0
+        self.max_col = 0
+        self._row = 0  # the current row number, for rows and cells without a reference
+        self._row_cells = 0  # cells seen so far in the current row
+
+    @property
+    def area(self) -> int:
+        return self.max_row * self.max_col
+
+    def count(self, buf: bytes, end: int) -> tuple[int, bool]:
+        """Counts the cell elements of ``buf[:end]`` (complete tags only): (how many, whether
+        all are written the usual way)."""
+        view = buf[:end]
+        if b":c" in view:  # a namespace prefix somewhere: the general pattern
+            tags = len(_CELL_TAG.findall(buf, 0, end))
+            plain = False
+        else:
+            # Every "<c…" tag counts (a <cols> or <cfRule> too: counting more is safe), and
+            # the chunk is plain when each of them is a cell with its reference first.
+            tags = view.count(b"<c")
+            plain = view.count(_PLAIN_REF_CELL) == tags
+        self.cells += tags
+        return tags, plain
+
+    def place(self, buf: bytes, end: int, plain: bool) -> None:
+        """Moves the corner to the cells of ``buf[:end]``."""
+        if plain:
+            refs = _PLAIN_REF.findall(buf, 0, end)
+            if refs:
+                letters, rows = zip(*refs, strict=True)
+                self.max_row = max(self.max_row, max(map(int, rows)))
+                self.max_col = max(
+                    self.max_col, max(_column_index(c.decode().upper()) for c in set(letters))
+                )
+            return
+        refs = _ANY_REF.findall(buf, 0, end)
+        ref_col = 0
+        if refs:
+            letters, rows = zip(*refs, strict=True)
+            self.max_row = max(self.max_row, max(map(int, rows)))
+            ref_col = max(_column_index(c.decode().upper()) for c in set(letters))
+        widest = self._row_cells
+        position = 0
+        for match in _ROW_TAG.finditer(buf, 0, end):
+            self._row_cells += len(_CELL_TAG.findall(buf, position, match.start()))
+            widest = max(widest, self._row_cells)
+            number = _ATTR_ROW.search(match.group(1))
+            self._row = int(number.group(1)) if number else self._row + 1
+            self.max_row = max(self.max_row, self._row)
+            self._row_cells = 0
+            position = match.end()
+        self._row_cells += len(_CELL_TAG.findall(buf, position, end))
+        widest = max(widest, self._row_cells)
+        # A cell without a reference follows the one before it: at most the widest row's
+        # count of cells past the last referenced column.
+        self.max_col = max(self.max_col, ref_col + widest)
 
 
 def too_many_cells_message(cap: int = MAX_CELLS) -> str:
@@ -309,28 +385,44 @@ def guard_xlsx(
     max_cells: int = MAX_CELLS,
 ) -> int:
     """Checks an .xlsx container (``guard_zip``) and, while its worksheets inflate, counts
-    their cells: more than ``max_cells`` in all refuses the file before any parser builds a
-    single cell (a 1 MB file can hold a sheet of 190 MB of XML). Answers the total
-    uncompressed size."""
-    counted = [0]
+    their cells and the area up to each sheet's last cell holding a value: more than
+    ``max_cells`` of either in all refuses the file before any parser builds a single cell
+    (a 1 MB file can hold a sheet of 190 MB of XML, or two cells 17 billion apart). Answers
+    the total uncompressed size."""
+    key = (
+        hashlib.blake2b(data, digest_size=16).digest(),
+        max_members, max_uncompressed, max_ratio, ratio_min_bytes, max_cells,
+    )  # fmt: skip
+    if key in _GUARDED:  # the same bytes passed a moment ago (check_upload, then the read)
+        return _GUARDED[key]
+    sheets: list[_SheetExtent] = []
+
+    def check() -> None:
+        cells = sum(s.cells for s in sheets)
+        area = sum(s.area for s in sheets)
+        if cells > max_cells or area > max_cells:
+            raise SpreadsheetError(too_many_cells_message(max_cells))
 
     def count_cells(name: str, chunks) -> None:
         if not _WORKSHEET_PART.fullmatch(name):
             return
+        extent = _SheetExtent()
+        sheets.append(extent)
         tail = b""
         for chunk in chunks:
             buf = tail + chunk
-            # Up to the last "<": a tag cut at the chunk's end is counted with the next one.
+            # Up to the last "<": a tag cut at the chunk's end is read with the next one.
             cut = buf.rfind(b"<")
             if cut < 0 or len(buf) - cut > 64:
                 cut = len(buf)
-            counted[0] += len(_CELL_TAG.findall(buf, 0, cut))
+            _tags, plain = extent.count(buf, cut)
+            check()
+            extent.place(buf, cut, plain)
+            check()
             tail = buf[cut:]
-            if counted[0] > max_cells:
-                raise SpreadsheetError(too_many_cells_message(max_cells))
-        counted[0] += len(_CELL_TAG.findall(tail))
-        if counted[0] > max_cells:
-            raise SpreadsheetError(too_many_cells_message(max_cells))
+        _tags, plain = extent.count(tail, len(tail))
+        extent.place(tail, len(tail), plain)
+        check()
 
     total, _names = guard_zip(
         data,
@@ -342,7 +434,15 @@ def guard_xlsx(
         missing_message=_("不是有效的 Excel 文件（.xlsx）"),
         visit=count_cells,
     )
+    _GUARDED[key] = total
+    while len(_GUARDED) > 8:
+        _GUARDED.pop(next(iter(_GUARDED)))
     return total
+
+
+# Files that passed ``guard_xlsx`` lately (digest and caps → total size): an upload is checked
+# when it arrives and again by the reader; scanning a county file's XML twice costs a second.
+_GUARDED: dict[tuple, int] = {}
 
 
 # --- reading -------------------------------------------------------------------------------

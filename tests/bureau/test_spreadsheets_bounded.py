@@ -58,9 +58,11 @@ SHARED = (
 )
 
 
-def expanding_workbook(rows: int, cols: int = 200) -> bytes:
+def expanding_workbook(rows: int, cols: int = 200, *, refs: bool = False) -> bytes:
     """An .xlsx of ``rows`` × ``cols`` cells, each a short shared string: highly compressible
-    XML, streamed into the zip so that the test never holds the expanded sheet."""
+    XML, streamed into the zip so that the test never holds the expanded sheet. Cells carry
+    no reference (a reader places them in order) unless ``refs`` (as Excel writes them)."""
+    letters = [spreadsheets.column_letter(j + 1) for j in range(cols)]
     body = "".join(f'<c t="s"><v>{j % 7}</v></c>' for j in range(cols)).encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -73,6 +75,10 @@ def expanding_workbook(rows: int, cols: int = 200) -> bytes:
             sheet.write(HEAD)
             chunk = []
             for r in range(1, rows + 1):
+                if refs:
+                    body = "".join(
+                        f'<c r="{c}{r}" t="s"><v>{j % 7}</v></c>' for j, c in enumerate(letters)
+                    ).encode()
                 chunk.append(b'<row r="%d">%s</row>' % (r, body))
                 if len(chunk) == 500:
                     sheet.write(b"".join(chunk))
@@ -172,3 +178,46 @@ def test_a_tag_cut_between_two_chunks_is_counted_once():
     assert spreadsheets.guard_xlsx(data, max_cells=rows * 200) > 0
     with pytest.raises(SpreadsheetError, match="单元格太多"):
         spreadsheets.guard_xlsx(data, max_cells=rows * 200 - 1)
+
+
+def sparse_workbook(extra: bytes) -> bytes:
+    """A one-sheet .xlsx with a value in A1 and ``extra`` rows after it."""
+    sheet = HEAD + b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + extra
+    sheet += b"</sheetData></worksheet>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", TYPES)
+        zf.writestr("_rels/.rels", ROOT_RELS)
+        zf.writestr("xl/workbook.xml", WORKBOOK)
+        zf.writestr("xl/_rels/workbook.xml.rels", RELS)
+        zf.writestr("xl/sharedStrings.xml", SHARED)
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # two cells 17 billion cells apart: a reader would build the whole range between them
+        b'<row r="1048576"><c r="XFD1048576" t="s"><v>1</v></c></row>',
+        b'<row r="2"><c r="A1048576" t="s"><v>1</v></c></row>',  # a cell unlike its row
+        b'<row r="1000"><c r="xfd1000" t="s"><v>1</v></c></row>',  # lower-case reference
+        b"<row r='1000'><c t='s' r='XFD1000'><v>1</v></c></row>",  # quotes and order
+        b'<x:row r="9000"><x:c r="ZZ9000" t="s"><x:v>1</x:v></x:c></x:row>',  # a prefix
+        # cells without a reference sit one after another: 16,000 of them in row 199,999
+        b'<row r="199999">' + b'<c t="s"><v>1</v></c>' * 16_000 + b"</row>",
+        b'<row r="5000">' + b'<c\tt="s"><v>1</v></c>' * 2_000 + b"</row>",  # a tab, no space
+    ],
+)
+def test_a_few_cells_far_apart_are_refused_before_a_reader_builds_the_range(extra):
+    data = sparse_workbook(extra)
+    with pytest.raises(SpreadsheetError, match="单元格太多"):
+        read_sheets(data, check_upload("a.xlsx", data), max_cells=1_000_000)
+
+
+def test_a_near_cell_and_an_empty_formatted_row_far_down_are_read():
+    data = sparse_workbook(
+        b'<row r="2"><c r="B2" t="s"><v>1</v></c></row>'
+        b'<row r="1048576" s="1" customFormat="1"/>'  # formatting only: no cell
+    )
+    assert read_sheets(data, check_upload("a.xlsx", data))["成绩"] == [["甲", None], [None, "乙"]]
