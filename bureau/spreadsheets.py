@@ -435,8 +435,11 @@ def guard_xlsx(
         visit=count_cells,
     )
     _GUARDED[key] = total
-    while len(_GUARDED) > 8:
-        _GUARDED.pop(next(iter(_GUARDED)))
+    try:
+        while len(_GUARDED) > 8:
+            _GUARDED.pop(next(iter(_GUARDED)), None)
+    except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+        pass
     return total
 
 
