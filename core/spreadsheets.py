@@ -4,13 +4,19 @@ Every importer (roster, exam results) goes through here:
 
 1. ``check_upload(name, data)`` decides the kind from the extension and checks that the
    content matches it, that the size is under the cap and, for .xlsx, that the zip container
-   is no bomb — before any parser sees a byte;
+   is no bomb (``guard_zip``, the one zip guard) and that its sheets hold at most
+   ``MAX_CELLS`` cells, counted while the XML streams — before any parser sees a byte;
 2. ``read_sheets(data, kind)`` reads every sheet as plain rows (``rows[i]`` is Excel row
    ``i + 1``), cells as Python values, blanks as ``None``;
 3. ``find_header_row`` / ``map_columns`` locate the header by its content, the ``clean_*``
    functions turn cells into typed values or a Chinese message;
 4. problems are ``Problem`` records (sheet, Excel row, column header, value, message), and
-   ``annotate_workbook`` returns the workbook with each problem cell highlighted.
+   ``annotate_workbook`` returns the workbook with each problem cell highlighted;
+5. ``personal_column_problems`` refuses a header holding personal data (ID card, phone,
+   address, parents), and every text cleaner refuses formula-like text (``is_formula_like``:
+   = + - @, also behind invisible characters);
+6. every workbook the portal writes sets its cells through ``write_cell``/``append_row``, so
+   that text is always written as text, never as a formula.
 
 A formula cell of an .xlsx reads as its cached value. One saved without a cached value
 (as scripts that write workbooks do) would read as blank, i.e. as an absent student: the
@@ -24,6 +30,7 @@ Pure: no ORM. Django is only used for translations and for the upload cap settin
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import math
@@ -38,6 +45,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.errors import DomainError
 
@@ -51,6 +59,11 @@ MAX_ROWS = 200_000
 # Formula cells without a cached value that are located one by one; more refuse the file.
 MAX_UNCOMPUTED_FORMULAS = 100_000
 MAX_COLUMNS = 200
+# Cells of all the sheets read, counted in the sheet XML before any parser builds them: a
+# county results file holds about 60,000 rows × 13–16 columns (up to 960,000 cells).
+# Reading costs some 200 bytes and 7 µs per cell, so a file at the cap reads in under 300 MB
+# and about 8 s; a larger one is refused while its XML streams past (docs/results-import.md).
+MAX_CELLS = 1_200_000
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Above this uncompressed size the annotated copy is rebuilt in streaming mode rather than
 # loaded whole by openpyxl, whose memory grows to many times the XML size.
@@ -217,40 +230,53 @@ def decode_csv(data: bytes) -> str:
     raise SpreadsheetError(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码"))
 
 
-def guard_xlsx(
+_BOMB_MESSAGE = gettext_noop("文件结构异常（压缩比过高或内容过多），已拒绝读取")
+
+
+def guard_zip(
     data: bytes,
     *,
     max_members: int = MAX_ZIP_MEMBERS,
     max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
     max_ratio: int = MAX_COMPRESSION_RATIO,
     ratio_min_bytes: int = RATIO_CHECK_MIN_BYTES,
-) -> int:
-    """Checks an .xlsx (zip) container before any parser opens it; returns the total
-    uncompressed size. First the declared sizes (member count, total, ratio: instant), then
-    each member is streamed to check that it inflates to exactly its declared size, so that
-    a container lying about its sizes is caught too, with at most the cap inflated."""
-    bomb = _("文件结构异常（压缩比过高或内容过多），已拒绝读取")
+    required: Iterable[str] = (),
+    missing_message: str | None = None,
+    visit=None,
+) -> tuple[int, list[str]]:
+    """The one zip-bomb guard (spreadsheets here, Office attachments of visits): checks a zip
+    container before any parser opens it and answers (total uncompressed size, member names).
+
+    First the declared sizes (member count, total, ratio: instant), then that one of the
+    ``required`` members is there (else ``missing_message``), then each member is streamed to
+    check that it inflates to exactly its declared size, so that a container lying about its
+    sizes is caught too, with at most the cap inflated. ``visit(name, chunks)`` may look at
+    a member's inflated chunks as they pass (and raise to stop)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
             if len(members) > max_members:
-                raise SpreadsheetError(bomb)
+                raise SpreadsheetError(_(_BOMB_MESSAGE))
             total = sum(m.file_size for m in members)
             if total > max_uncompressed:
-                raise SpreadsheetError(bomb)
+                raise SpreadsheetError(_(_BOMB_MESSAGE))
             for m in members:
                 if m.file_size > ratio_min_bytes and (
                     m.compress_size == 0 or m.file_size / m.compress_size > max_ratio
                 ):
-                    raise SpreadsheetError(bomb)
-            names = {m.filename for m in members}
-            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                raise SpreadsheetError(_("不是有效的 Excel 文件（.xlsx）"))
+                    raise SpreadsheetError(_(_BOMB_MESSAGE))
+            names = [m.filename for m in members]
+            required = list(required)
+            if required and not set(required) & set(names):
+                raise SpreadsheetError(missing_message or _("文件已损坏，无法读取"))
             for m in members:
                 if m.is_dir():
                     continue
                 with zf.open(m) as stream:
-                    while stream.read(1024 * 1024):
+                    chunks = iter(lambda stream=stream: stream.read(1024 * 1024), b"")
+                    if visit is not None:
+                        visit(m.filename, chunks)
+                    for _chunk in chunks:
                         pass
     except SpreadsheetError:
         raise
@@ -260,7 +286,166 @@ def guard_xlsx(
         raise SpreadsheetError(_("文件已损坏，无法读取")) from exc
     except NotImplementedError as exc:  # an unsupported compression method
         raise SpreadsheetError(_("文件已损坏，无法读取")) from exc
+    return total, names
+
+
+# A cell element of the sheet XML, with or without a namespace prefix: <c …>, <c/>, <x:c …>.
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+# As Excel, WPS and openpyxl write cells: reference first, no prefix; gives (letters, row).
+# A formatted empty cell counts too (a reader would skip it): generous, never less.
+_PLAIN_REF_CELL = b'<c r="'
+_PLAIN_REF = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]+)"')
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s>/])([^>]*)>")
+_ATTR_ROW = re.compile(rb"\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_ANY_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})([0-9]+)[\"']")
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+class _SheetExtent:
+    """The cells of a worksheet part as its XML streams past: how many cell elements, and
+    the corner (last row, last column) a reader's sheet reaches. A reader builds the sheet as
+    a dense range up to that corner, so two cells at A1 and XFD1048576 would cost 17 billion
+    cells: the area, not only the count, is bounded. Cells written the usual way (reference
+    first) are read with one C-level pass per chunk; others (no reference, a namespace
+    prefix) are bounded row by row, generously (never less than a reader's corner)."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.max_row = 0
+        self.max_col = 0
+        self._row = 0  # the current row number, for rows and cells without a reference
+        self._row_cells = 0  # cells seen so far in the current row
+
+    @property
+    def area(self) -> int:
+        return self.max_row * self.max_col
+
+    def count(self, buf: bytes, end: int) -> tuple[int, bool]:
+        """Counts the cell elements of ``buf[:end]`` (complete tags only): (how many, whether
+        all are written the usual way)."""
+        view = buf[:end]
+        if b":c" in view:  # a namespace prefix somewhere: the general pattern
+            tags = len(_CELL_TAG.findall(buf, 0, end))
+            plain = False
+        else:
+            # Every "<c…" tag counts (a <cols> or <cfRule> too: counting more is safe), and
+            # the chunk is plain when each of them is a cell with its reference first.
+            tags = view.count(b"<c")
+            plain = view.count(_PLAIN_REF_CELL) == tags
+        self.cells += tags
+        return tags, plain
+
+    def place(self, buf: bytes, end: int, plain: bool) -> None:
+        """Moves the corner to the cells of ``buf[:end]``."""
+        if plain:
+            refs = _PLAIN_REF.findall(buf, 0, end)
+            if refs:
+                letters, rows = zip(*refs, strict=True)
+                self.max_row = max(self.max_row, max(map(int, rows)))
+                self.max_col = max(
+                    self.max_col, max(_column_index(c.decode().upper()) for c in set(letters))
+                )
+            return
+        refs = _ANY_REF.findall(buf, 0, end)
+        ref_col = 0
+        if refs:
+            letters, rows = zip(*refs, strict=True)
+            self.max_row = max(self.max_row, max(map(int, rows)))
+            ref_col = max(_column_index(c.decode().upper()) for c in set(letters))
+        widest = self._row_cells
+        position = 0
+        for match in _ROW_TAG.finditer(buf, 0, end):
+            self._row_cells += len(_CELL_TAG.findall(buf, position, match.start()))
+            widest = max(widest, self._row_cells)
+            number = _ATTR_ROW.search(match.group(1))
+            self._row = int(number.group(1)) if number else self._row + 1
+            self.max_row = max(self.max_row, self._row)
+            self._row_cells = 0
+            position = match.end()
+        self._row_cells += len(_CELL_TAG.findall(buf, position, end))
+        widest = max(widest, self._row_cells)
+        # A cell without a reference follows the one before it: at most the widest row's
+        # count of cells past the last referenced column.
+        self.max_col = max(self.max_col, ref_col + widest)
+
+
+def too_many_cells_message(cap: int = MAX_CELLS) -> str:
+    return _("文件中的单元格太多（超过 %(n)s 个），请只保留需要的工作表和列，或拆分后上传") % {
+        "n": f"{cap:,}"
+    }
+
+
+def guard_xlsx(
+    data: bytes,
+    *,
+    max_members: int = MAX_ZIP_MEMBERS,
+    max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
+    max_ratio: int = MAX_COMPRESSION_RATIO,
+    ratio_min_bytes: int = RATIO_CHECK_MIN_BYTES,
+    max_cells: int = MAX_CELLS,
+) -> int:
+    """Checks an .xlsx container (``guard_zip``) and, while its worksheets inflate, counts
+    their cells and the area up to each sheet's last cell holding a value: more than
+    ``max_cells`` of either in all refuses the file before any parser builds a single cell
+    (a 1 MB file can hold a sheet of 190 MB of XML, or two cells 17 billion apart). Answers
+    the total uncompressed size."""
+    key = (
+        hashlib.blake2b(data, digest_size=16).digest(),
+        max_members, max_uncompressed, max_ratio, ratio_min_bytes, max_cells,
+    )  # fmt: skip
+    if key in _GUARDED:  # the same bytes passed a moment ago (check_upload, then the read)
+        return _GUARDED[key]
+    sheets: list[_SheetExtent] = []
+
+    def check() -> None:
+        cells = sum(s.cells for s in sheets)
+        area = sum(s.area for s in sheets)
+        if cells > max_cells or area > max_cells:
+            raise SpreadsheetError(too_many_cells_message(max_cells))
+
+    def count_cells(name: str, chunks) -> None:
+        if not _WORKSHEET_PART.fullmatch(name):
+            return
+        extent = _SheetExtent()
+        sheets.append(extent)
+        tail = b""
+        for chunk in chunks:
+            buf = tail + chunk
+            # Up to the last "<": a tag cut at the chunk's end is read with the next one.
+            cut = buf.rfind(b"<")
+            if cut < 0 or len(buf) - cut > 64:
+                cut = len(buf)
+            _tags, plain = extent.count(buf, cut)
+            check()
+            extent.place(buf, cut, plain)
+            check()
+            tail = buf[cut:]
+        _tags, plain = extent.count(tail, len(tail))
+        extent.place(tail, len(tail), plain)
+        check()
+
+    total, _names = guard_zip(
+        data,
+        max_members=max_members,
+        max_uncompressed=max_uncompressed,
+        max_ratio=max_ratio,
+        ratio_min_bytes=ratio_min_bytes,
+        required=("xl/workbook.xml", "xl/workbook.bin"),
+        missing_message=_("不是有效的 Excel 文件（.xlsx）"),
+        visit=count_cells,
+    )
+    _GUARDED[key] = total
+    try:
+        while len(_GUARDED) > 8:
+            _GUARDED.pop(next(iter(_GUARDED)), None)
+    except (RuntimeError, StopIteration):  # another thread trimmed it meanwhile
+        pass
     return total
+
+
+# Files that passed ``guard_xlsx`` lately (digest and caps → total size): an upload is checked
+# when it arrives and again by the reader; scanning a county file's XML twice costs a second.
+_GUARDED: dict[tuple, int] = {}
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -275,21 +460,30 @@ def read_sheets(
     sheet_names: Iterable[str] | None = None,
     max_rows: int = MAX_ROWS,
     max_cols: int = MAX_COLUMNS,
+    max_cells: int = MAX_CELLS,
 ) -> dict[str, Rows]:
     """Every worksheet (or those whose normalised name is among ``sheet_names``), in workbook
     order, keyed by its name as written. ``rows[i]`` is Excel row ``i + 1`` and ``row[j]``
     column ``j + 1``; blank cells are ``None``; formulas give their cached value; trailing
     blank rows and columns are dropped; a formula without a cached value is an
-    ``UncomputedFormula``. A .csv reads as one sheet named ``Sheet1``."""
+    ``UncomputedFormula``. A .csv reads as one sheet named ``Sheet1``. More than
+    ``max_cells`` cells in all (counted before they are built) refuse the file."""
     wanted = None if sheet_names is None else {normalize_header(n) for n in sheet_names}
     if kind == "csv":
-        sheets = {CSV_SHEET_NAME: _read_csv(data, max_rows=max_rows, max_cols=max_cols)}
+        sheets = {
+            CSV_SHEET_NAME: _read_csv(
+                data, max_rows=max_rows, max_cols=max_cols, max_cells=max_cells
+            )
+        }
     elif kind in ("xlsx", "xls"):
         formulas = {}
         if kind == "xlsx":
-            guard_xlsx(data)
+            guard_xlsx(data, max_cells=max_cells)
             formulas = uncomputed_formulas(data, wanted)
-        sheets = _read_excel(data, wanted, formulas, max_rows=max_rows, max_cols=max_cols)
+        sheets = _read_excel(
+            data, wanted, formulas, max_rows=max_rows, max_cols=max_cols,
+            max_cells=None if kind == "xlsx" else max_cells,
+        )  # fmt: skip
     else:
         raise SpreadsheetError(_("只能上传 .xlsx、.xls 或 .csv 文件"))
     if wanted is not None:
@@ -306,17 +500,25 @@ def _too_many(sheet: str, what: str, cap: int) -> SpreadsheetError:
 
 
 def _read_excel(
-    data: bytes, wanted, formulas=None, *, max_rows: int, max_cols: int
+    data: bytes, wanted, formulas=None, *, max_rows: int, max_cols: int, max_cells: int | None
 ) -> dict[str, Rows]:
+    """``max_cells``: the cap on the sheets' used ranges, checked on calamine's own range
+    before any Python cell is built (an .xlsx has its cells counted by ``guard_xlsx``)."""
     import pandas as pd
     from python_calamine import PasswordError
 
     try:
         with pd.ExcelFile(io.BytesIO(data), engine="calamine") as book:
             result = {}
+            cells = 0
             for name in book.sheet_names:
                 if wanted is not None and normalize_header(name) not in wanted:
                     continue
+                if max_cells is not None:
+                    used = book.book.get_sheet_by_name(name)
+                    cells += used.height * used.width
+                    if cells > max_cells:
+                        raise SpreadsheetError(too_many_cells_message(max_cells))
                 frame = pd.read_excel(
                     book, sheet_name=name, header=None, dtype=object, nrows=max_rows + 1
                 )
@@ -338,17 +540,21 @@ def _read_excel(
         raise SpreadsheetError(_("文件已损坏或格式不受支持，无法读取")) from exc
 
 
-def _read_csv(data: bytes, *, max_rows: int, max_cols: int) -> Rows:
+def _read_csv(data: bytes, *, max_rows: int, max_cols: int, max_cells: int) -> Rows:
     # The standard csv reader rather than pandas.read_csv: title rows above the header have
     # fewer fields than the table, which read_csv refuses as a ragged file.
     text = decode_csv(data)
     rows: Rows = []
+    cells = 0
     try:
         for fields in csv.reader(io.StringIO(text, newline="")):
             if len(rows) >= max_rows:
                 raise _too_many(CSV_SHEET_NAME, "rows", max_rows)
             if len(fields) > max_cols and any(f.strip() for f in fields[max_cols:]):
                 raise _too_many(CSV_SHEET_NAME, "cols", max_cols)
+            cells += min(len(fields), max_cols)
+            if cells > max_cells:
+                raise SpreadsheetError(too_many_cells_message(max_cells))
             rows.append([f if f.strip() else None for f in fields[:max_cols]])
     except csv.Error as exc:
         raise SpreadsheetError(_("CSV 文件格式有误，无法读取")) from exc
@@ -720,22 +926,98 @@ def normalize_space(text: str) -> str:
     return text.replace("\u3000", " ").replace("\xa0", " ").strip()
 
 
+# Invisible characters that may stand before a formula's first character: zero-width
+# spaces and marks (U+200B–U+200F), the word joiner (U+2060), the BOM (U+FEFF), and tabs,
+# line breaks and other spaces.
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+# What Excel (and CSV readers after it) may take as the start of a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def _lead(cell: str) -> str:
+    """Text as a spreadsheet sees its start: NFKC (full-width ＝＋－＠ as ASCII), without the
+    invisible characters and spaces in front."""
+    return unicodedata.normalize("NFKC", cell).lstrip(_INVISIBLE + " \t\r\n\u3000\xa0")
+
+
 def _formula_text(cell: Any) -> bool:
-    return isinstance(cell, str) and unicodedata.normalize("NFKC", cell).strip().startswith("=")
+    """A text cell starting with "=" (behind spaces or invisible characters): formula text."""
+    return isinstance(cell, str) and _lead(cell).startswith("=")
+
+
+def is_formula_like(cell: Any) -> bool:
+    """A text cell that a spreadsheet could run as a formula: it starts with = + - or @,
+    possibly behind spaces or invisible characters ("\u200b=HYPERLINK(…)"). A lone "+", "-"
+    or "@" is harmless text; numbers are not text (a negative score is a number)."""
+    if not isinstance(cell, str):
+        return False
+    lead = _lead(cell).rstrip()
+    return lead.startswith(FORMULA_PREFIXES) and (len(lead) > 1 or lead == "=")
 
 
 def formula_message(cell: Any = None) -> str:
-    """Why a cell starting with "=" is refused: formula text, or a formula without a value."""
+    """Why a formula-like cell is refused: formula text, a formula without a value, or text
+    starting with + - @ that Excel would run."""
     if isinstance(cell, UncomputedFormula):
         return _("单元格是没有计算结果的公式，请在 Excel 中重新计算并保存，或粘贴为数值")
+    if isinstance(cell, str) and not _formula_text(cell):
+        return _("以“=”“+”“-”“@”开头的内容会被 Excel 当作公式，请删除开头的符号后重新上传")
     return _("单元格是公式文本，请复制后“选择性粘贴为数值”")
+
+
+# --- personal columns ----------------------------------------------------------------------
+
+# Words that mark a column of personal data the analysis does not need (SPEC §2): ID card,
+# phone, address, parents. Compared with the header without spaces (full-width too) and
+# invisible characters, as a part of it ("家长电话", "学生身份证号", "家庭住址").
+PERSONAL_HEADER_WORDS = (
+    "身份证",
+    "证件号",
+    "证件类型",
+    "电话",
+    "手机",
+    "联系方式",
+    "住址",
+    "地址",
+    "家长",
+    "监护人",
+    "父亲",
+    "母亲",
+    "户籍",
+    "户口",
+)
+
+
+def personal_columns(header: list[Any]) -> list[Column]:
+    """The columns of a header row that hold personal data (``PERSONAL_HEADER_WORDS``)."""
+    found = []
+    for index, text in enumerate(header):
+        key = normalize_header(text).translate({ord(ch): None for ch in _INVISIBLE})
+        if key and any(word in key for word in PERSONAL_HEADER_WORDS):
+            found.append(Column(index, str(text).strip()))
+    return found
+
+
+def personal_column_problems(sheet: str, header_row: int, header: list[Any]) -> list[Problem]:
+    """An error on each personal column of a header row (Excel number ``header_row``)."""
+    return [
+        error(
+            sheet,
+            header_row,
+            column.header,
+            column.header,
+            _("“%(col)s”是个人信息列，成绩分析不需要，系统不保存此类信息：请删除该列后重新上传")
+            % {"col": column.header},
+        )
+        for column in personal_columns(header)
+    ]
 
 
 def clean_text(cell: Any) -> Cleaned:
     """Text with the spaces around it removed; numbers as written (9 not 9.0); blank → None."""
     if is_blank(cell):
         return None, None
-    if _formula_text(cell):
+    if is_formula_like(cell):
         return None, formula_message(cell)
     if isinstance(cell, bool):
         return ("是" if cell else "否"), None
@@ -743,7 +1025,8 @@ def clean_text(cell: Any) -> Cleaned:
         return str(int(cell)), None
     if isinstance(cell, datetime) and cell.time() == time(0):
         return cell.date().isoformat(), None
-    return normalize_space(str(cell)), None
+    text = normalize_space(str(cell)).strip(_INVISIBLE).strip()
+    return (text or None), None
 
 
 def clean_code(cell: Any) -> Cleaned:
@@ -838,7 +1121,7 @@ def clean_choice(cell: Any, choices: dict[str, str], *, what: str = "") -> Clean
     blank → None. The message names ``what`` ("不是有效的学段")."""
     if is_blank(cell):
         return None, None
-    if _formula_text(cell):
+    if is_formula_like(cell):
         return None, formula_message(cell)
     key = choice_key(display_value(cell))
     for label, code in choices.items():
@@ -847,6 +1130,40 @@ def clean_choice(cell: Any, choices: dict[str, str], *, what: str = "") -> Clean
     if what:
         return None, _("不是有效的%(what)s") % {"what": what}
     return None, _("不是有效的选项")
+
+
+# --- writing ---------------------------------------------------------------------------
+# Every workbook the portal writes (templates, exports, annotated copies) sets its cells
+# through these two: openpyxl stores a str beginning with "=" as a formula (and "#N/A" as
+# an error value), so a student named "=HYPERLINK(…)" would become a live link in whoever
+# opens the file. Text is always written as a string cell.
+
+
+def write_cell(cell, value: Any):
+    """Sets an openpyxl cell (of an ordinary or a write-only sheet); text stays text."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def append_row(sheet, values: Iterable[Any]) -> None:
+    """Appends a row to an openpyxl worksheet (ordinary or write-only); text stays text.
+    Cells already built (``WriteOnlyCell`` with a style) are appended as they are."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    values = list(values)
+    if isinstance(sheet, WriteOnlyWorksheet):
+        sheet.append(
+            [write_cell(WriteOnlyCell(sheet), v) if isinstance(v, str) else v for v in values]
+        )
+        return
+    sheet.append(values)
+    row = sheet._current_row  # the row just appended
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            sheet.cell(row=row, column=column).data_type = "s"
 
 
 # --- the annotated copy --------------------------------------------------------------------
@@ -952,9 +1269,7 @@ def _annotate_rebuilt(sheets: dict[str, Rows], by_cell, author: str) -> bytes:
             out_row = []
             for c in range(1, width + 1):
                 value = values[c - 1] if c <= len(values) else None
-                cell = WriteOnlyCell(sheet, value=_writable(value))
-                if isinstance(value, str) and cell.data_type == "f":
-                    cell.data_type = "s"  # formula text was read as text: keep it text
+                cell = write_cell(WriteOnlyCell(sheet), _writable(value))
                 if (r, c) in marked:
                     cell.fill = _fill_for(marked[(r, c)])
                     cell.comment = Comment(_comment_text(marked[(r, c)]), author)

@@ -25,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import write_cell
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters that XML 1.0 (and so openpyxl) refuses; tab, LF and CR are allowed.
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -305,10 +307,8 @@ def _width(value) -> int:
 
 
 def _set_text(cell, text: str) -> None:
-    # Assigning a str starting with "=" makes openpyxl store a formula; the explicit type
-    # keeps every user-sourced text (and any other) a plain string cell.
-    cell.value = safe_text(text)
-    cell.data_type = "s"
+    # Text as a string cell, never a formula (core.spreadsheets.write_cell).
+    write_cell(cell, safe_text(text))
 
 
 def attachment(content: bytes, filename: str, ascii_name: str = "") -> HttpResponse:

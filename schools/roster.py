@@ -21,6 +21,7 @@ from core.spreadsheets import (
     Problem,
     Rows,
     UncomputedFormula,
+    append_row,
     clean_bool,
     clean_choice,
     clean_code,
@@ -32,6 +33,7 @@ from core.spreadsheets import (
     is_blank,
     map_columns,
     normalize_header,
+    personal_column_problems,
     read_sheets,
 )
 
@@ -214,6 +216,8 @@ class RosterParse:
     # valid, problems elsewhere in the row or not: references to a row with a bad cell are not
     # reported again as unknown.
     listed: dict[str, set[tuple]] = field(default_factory=lambda: {s: set() for s in SHEETS})
+    # Headers of personal columns (ID card, phone …): the file is refused and not kept.
+    personal_columns: list[str] = field(default_factory=list)
 
     @property
     def schools(self) -> list[Record]:
@@ -296,6 +300,14 @@ def _parse_sheet(result: RosterParse, sheet: str, name: str, rows: Rows) -> None
             result.problems.append(error(name, None, COLUMNS[sheet][key], "", _("缺少必填列")))
         return
     result.header_rows[name] = index + 1
+    if sheet != SCHOOLS:
+        # People's personal data (ID card, phone, address, parents) is refused, not stored;
+        # a school's own address or phone is not about a person.
+        personal = personal_column_problems(name, index + 1, rows[index])
+        if personal:
+            result.problems.extend(personal)
+            result.personal_columns.extend(p.column for p in personal)
+            return
     columns = map_columns(rows[index], _fields(sheet))
     missing = [key for key in REQUIRED[sheet] if key not in columns]
     for key in missing:
@@ -537,7 +549,7 @@ def roster_template_xlsx(*, with_examples: bool = False) -> bytes:
     fill = PatternFill(fill_type="solid", start_color="FFF0F4F8", end_color="FFF0F4F8")
     for sheet in SHEETS:
         ws = book.create_sheet(sheet)
-        ws.append(list(COLUMNS[sheet].values()))
+        append_row(ws, COLUMNS[sheet].values())
         for key, cell in zip(COLUMNS[sheet], ws[1], strict=True):
             cell.font = Font(bold=key in REQUIRED[sheet])
             cell.fill = fill
@@ -545,7 +557,7 @@ def roster_template_xlsx(*, with_examples: bool = False) -> bytes:
         ws.freeze_panes = "A2"
         if with_examples:
             for row in EXAMPLE_ROWS[sheet]:
-                ws.append(row)
+                append_row(ws, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

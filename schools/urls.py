@@ -12,6 +12,11 @@ urlpatterns = [
     path("exchanges/", views.exchange_list, name="exchanges"),
     path("exchanges/new/", views.exchange_new, name="exchange_new"),
     path("roster/import/", views_roster.roster_import_view, name="roster_import"),
+    path(
+        "roster/import/annotate/",
+        views_roster.roster_annotate_again,
+        name="roster_annotate_again",
+    ),
     path("roster/import/<str:token>/", views_roster.roster_preview, name="roster_preview"),
     path(
         "roster/import/<str:token>/annotated/",

@@ -2,7 +2,8 @@
 
 Everyone signed in may list the exams that ``access.exams_for`` lets them see (drafts only
 for admins, leaders and staff); only managers create exams. Results are uploaded with
-``POST /exams/{code}/uploads/`` by whoever ``exams.services.results`` allows.
+``POST /exams/{code}/uploads/`` by whoever ``exams.services.results`` allows; a checked upload
+(``dry_run``) is committed with ``POST /exams/{code}/uploads/{id}/confirm/`` (idempotent).
 
 The computed statistics (``/stats/``, ``/bands/``, ``/scores/``, ``/gap/``) are read through
 ``exams.selectors.stats``, which scope them by role; numbers are rounded to 6 decimals by
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -26,10 +27,19 @@ from bureau import access
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import read_upload
 from exams.engine.statistics import stats_to_records
-from exams.models import TOTAL, Exam, ExamKind, ExamSubject, Level, RankMethod, RateBase
+from exams.models import (
+    TOTAL,
+    Exam,
+    ExamKind,
+    ExamSubject,
+    Level,
+    RankMethod,
+    RateBase,
+    ResultUpload,
+)
 from exams.selectors import stats as stats_selectors
 from exams.services.exams import SubjectLine, exam_create, exam_set_state
-from exams.services.results import results_import
+from exams.services.results import results_confirm, results_import
 from exams.services.stats import stats_request
 from schools.models import Stage
 
@@ -46,7 +56,7 @@ class ManagersCreate(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         # These decide after the exam lookup, so that an exam the user cannot see is a 404.
-        if view.action in ("uploads", "recompute", "state"):
+        if view.action in ("uploads", "confirm_upload", "recompute", "state"):
             return True
         return access.is_manager(request.user)
 
@@ -338,6 +348,27 @@ class ExamViewSet(
             school=school,
             dry_run=dry_run,
         )
+        answer = status.HTTP_400_BAD_REQUEST if result["errors"] else status.HTTP_200_OK
+        return Response(result, status=answer)
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"uploads/(?P<upload_id>[0-9]+)/confirm",
+        url_name="upload-confirm",
+    )
+    def confirm_upload(self, request, code=None, upload_id=None):
+        """Commits a checked upload (a ``dry_run``) of the requesting user, re-validated from
+        the stored file. Idempotent: confirming it again answers the same summary and
+        commits nothing more. Another user's upload: 404."""
+        exam = self.get_object()
+        upload = ResultUpload.objects.filter(
+            exam=exam, pk=upload_id, uploaded_by=request.user
+        ).first()
+        if upload is None:
+            raise NotFound(_("上传记录不存在"))
+        result = results_confirm(upload=upload, user=request.user)
         answer = status.HTTP_400_BAD_REQUEST if result["errors"] else status.HTTP_200_OK
         return Response(result, status=answer)
 

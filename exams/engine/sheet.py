@@ -39,8 +39,10 @@ from core.spreadsheets import (
     formula_message,
     is_absent_marker,
     is_blank,
+    is_formula_like,
     map_columns,
     normalize_header,
+    personal_column_problems,
     read_sheets,
 )
 
@@ -101,6 +103,8 @@ class ResultsParse:
     header_row: int | None = None  # as Excel numbers it
     columns: dict[str, Column] = field(default_factory=dict)
     marked_by_notes: int = 0  # students a 备注 cell takes out (see NOT_COUNTED_NOTES)
+    # Headers of personal columns (ID card, phone …): the file is refused and not kept.
+    personal_columns: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -203,6 +207,12 @@ def parse_results(
     sheet_name, rows, index = found
     result.sheet, result.header_row = sheet_name, index + 1
     header = rows[index]
+    # Personal columns refuse the file before anything else is read (SPEC §2).
+    personal = personal_column_problems(sheet_name, index + 1, header)
+    if personal:
+        result.problems.extend(personal)
+        result.personal_columns = [p.column for p in personal]
+        return result
     fields: dict[str, Any] = {
         NUMBER: STUDENT_NUMBER_HEADERS,
         NAME: NAME_HEADERS,
@@ -395,8 +405,9 @@ def _report_map(report, key: str, raw: np.ndarray, bad: dict[int, str]) -> None:
 
 # Text cells that the careful cleaners would return unchanged: an identifier of ASCII letters
 # and digits; text without spaces around it, no full-width or no-break space, no formula.
-_PLAIN_CODE = r"[0-9A-Za-z_\-]+"
-_PLAIN_TEXT = r"[^\s=＝﹦](?:[^\u3000\xa0]*\S)?"
+# Neither may start like a formula (= + - @, full-width too) or with an invisible character.
+_PLAIN_CODE = r"[0-9A-Za-z_][0-9A-Za-z_\-]*"
+_PLAIN_TEXT = r"[^\s=＝﹦+＋﹢\-－﹣@＠\u200b-\u200f\u2060\ufeff](?:[^\u3000\xa0]*\S)?"
 
 
 def _clean_text_column(
@@ -589,7 +600,7 @@ def parse_class(cell: Any, grade: int) -> tuple[int | None, str | None]:
     module docstring for the forms)."""
     if is_blank(cell):
         return None, _("缺少班级")
-    if isinstance(cell, str) and normalize_header(cell).startswith("="):
+    if is_formula_like(cell):
         return None, formula_message(cell)
     if isinstance(cell, bool):
         return None, _unknown_class()

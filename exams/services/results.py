@@ -2,12 +2,15 @@
 command line.
 
 ``results_import`` checks who may upload for which school and when, reads the file
-(``exams.engine.sheet``), resolves every row against the database (students, schools, classes),
-keeps the file under ``MEDIA_ROOT/results/<random token>`` and records a ``ResultUpload``.
-Only a file without errors, and not in a dry run, is committed: in one transaction the
-students are upserted by student number, missing classes created, and every ``ExamEntry``
-(one row per listed student, all subjects' scores in it) the named school(s) had for the exam
-replaced. The statistics are then recomputed by a background job.
+(``exams.engine.sheet``), resolves every row against the database (students, schools, classes by
+the class rule of SPEC §2), records a ``ResultUpload`` and keeps a clean file under
+``MEDIA_ROOT/results/<random token>`` (a file with errors is refused and not kept). Only a
+file without errors, and not in a dry run, is committed: in one transaction the students are
+upserted by student number (moved to their new class), the classes of a school that had none
+for the grade created, and every ``ExamEntry`` (one row per listed student, all subjects'
+scores in it) the named school(s) had for the exam replaced. The statistics are then
+recomputed by a background job. ``results_confirm`` commits a checked upload once, however
+often it is called.
 
 Students not counted (不计入统计): a sheet with a 不计入统计 column (or a 备注 cell naming a
 reason, ``exams.engine.sheet.NOT_COUNTED_NOTES``) decides, row by row, who is not counted and why;
@@ -24,6 +27,7 @@ Who may upload when (docs/results-import.md):
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -41,7 +46,7 @@ from core.spreadsheets import Problem, check_upload, error, safe_display_name, w
 from core.storage import private_dir, write_private
 from exams.engine import sheet as results
 from exams.engine.sheet import CLASS, CLASS_TEXT, NAME, NOT_COUNTED, NUMBER, SCHOOL, ResultsParse
-from schools.models import GRADE_SHORT, School, SchoolClass, Student
+from schools.models import GRADE_NAMES, GRADE_SHORT, School, SchoolClass, Student
 
 from ..models import Exam, ExamEntry, ExamState, ResultUpload, UploadStatus
 from .stats import stats_request
@@ -110,6 +115,9 @@ class Plan:
     students_created: int = 0
     students_updated: int = 0
     not_counted: dict[str, int] = field(default_factory=dict)  # reason → students
+    students_moved: int = 0  # registered students whose class changes
+    # Classes (school code and name) that the commit leaves without a student.
+    classes_emptied: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -259,32 +267,92 @@ def _plan(*, exam: Exam, data: bytes, kind: str, user, school: School | None) ->
             problem(i, NUMBER, frame[NUMBER].iat[i], message)
         frame.loc[elsewhere, "student_id"] = pd.NA
 
-    # Classes of the exam's grade at those schools; missing ones are created (a warning).
+    _plan_classes(plan, exam=exam, one_school=school is not None, problem=problem)
+    frame = plan.frame
+    is_new = frame["student_id"].isna()
+    changed = ~is_new & (
+        (frame[NAME] != frame["old_name"])
+        | frame["class_id"].isna()
+        | (frame["class_id"] != frame["old_class_id"]).fillna(True)
+    )
+    plan.students_created = int(is_new.sum())
+    plan.students_updated = int(changed.sum())
+    if not plan.parsed.has_not_counted:
+        _keep_not_counted(exam, frame)
+    plan.not_counted = not_counted_counts(frame[NOT_COUNTED])
+    plan.problems.sort(key=lambda p: (p.row or 0, not p.is_error))
+    return plan
+
+
+def class_numbers_text(numbers: list[int]) -> str:
+    """Class numbers as runs: [1, 2, 3, 4, 6] → "1–4、6"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return "、".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def _plan_classes(plan: Plan, *, exam: Exam, one_school: bool, problem) -> None:
+    """The class rule (SPEC §2). A school with classes registered for the exam's grade (by
+    the roster or an earlier commit) may only name those: another class is an error naming
+    the ones it has. A school with none for the grade gets the file's classes, each a
+    warning. A registered student whose class changes is a warning (the commit moves them),
+    and a class that the commit would leave without a student is reported."""
+    frame = plan.frame
     existing = {
         (school_id, number): pk
         for pk, school_id, number in SchoolClass.objects.filter(
             school_id__in=list(plan.schools), grade=exam.grade
         ).values_list("pk", "school_id", "number")
     }
+    registered: dict[int, list[int]] = {}
+    for school_id, number in existing:
+        registered.setdefault(school_id, []).append(number)
+    short = GRADE_SHORT.get(exam.grade, exam.grade)
+
+    def class_name(number: int) -> str:
+        return f"{short}({number})班"
+
     pairs = frame[["school_id", CLASS]].dropna()
     seen: set[tuple[int, int]] = set()
     for i, (school_id, number) in zip(
         pairs.index, pairs.itertuples(index=False, name=None), strict=True
     ):
         key = (int(school_id), int(number))
-        if key in existing or key in seen:
+        if key in existing:
+            continue
+        pos = frame.index.get_loc(i)
+        if key[0] in registered:
+            who = _("本校") if one_school else plan.schools[key[0]].name
+            problem(
+                pos,
+                CLASS,
+                frame[CLASS_TEXT].iat[pos],
+                _("%(who)s%(grade)s没有%(number)d班（现有%(have)s班）")
+                % {
+                    "who": who,
+                    "grade": GRADE_NAMES.get(exam.grade, exam.grade),
+                    "number": key[1],
+                    "have": class_numbers_text(registered[key[0]]),
+                },
+            )
+            continue
+        if key in seen:
             continue
         seen.add(key)
         plan.new_classes.append(key)
-        pos = frame.index.get_loc(i)
         problem(
             pos,
             CLASS,
             frame[CLASS_TEXT].iat[pos],
-            _("%(school)s 还没有%(cls)s，导入时将新建")
+            _("%(school)s 还没有%(grade)s的班级，导入时将新建%(cls)s")
             % {
                 "school": plan.schools[key[0]].name,
-                "cls": f"{GRADE_SHORT.get(exam.grade, exam.grade)}({key[1]})班",
+                "grade": GRADE_NAMES.get(exam.grade, exam.grade),
+                "cls": class_name(key[1]),
             },
             level=warning,
         )
@@ -295,20 +363,71 @@ def _plan(*, exam: Exam, data: bytes, kind: str, user, school: School | None) ->
         ],
         dtype="Int64",
     )
-    is_new = frame["student_id"].isna()
-    changed = ~is_new & (
-        (frame[NAME] != frame["old_name"])
-        | frame["class_id"].isna()
-        | (frame["class_id"] != frame["old_class_id"]).fillna(True)
+
+    # Registered students of these schools whose class changes: a warning each.
+    known = frame["student_id"].notna() & frame["old_class_id"].notna() & frame[CLASS].notna()
+    known &= frame["school_id"].notna()
+    new_class = frame["class_id"].isna()
+    moved = known & (new_class | (frame["class_id"] != frame["old_class_id"]).fillna(True))
+    # A row whose class is refused above is no move.
+    refused = new_class & pd.Series(
+        [(not pd.isna(s)) and int(s) in registered for s in frame["school_id"]],
+        index=frame.index,
     )
-    plan.students_created = int(is_new.sum())
-    plan.students_updated = int(changed.sum())
-    if not parsed.has_not_counted:
-        _keep_not_counted(exam, frame)
-    plan.not_counted = not_counted_counts(frame[NOT_COUNTED])
-    plan.problems.sort(key=lambda p: (p.row or 0, not p.is_error))
-    plan.frame = frame
-    return plan
+    moved &= ~refused
+    if not moved.any():
+        return
+    old_ids = {int(v) for v in frame.loc[moved, "old_class_id"]}
+    old_classes = {
+        pk: (school_id, str(SchoolClass(grade=g, number=n)))
+        for pk, school_id, g, n in SchoolClass.objects.filter(pk__in=old_ids).values_list(
+            "pk", "school_id", "grade", "number"
+        )
+    }
+    for pos in np.flatnonzero(moved.to_numpy()):
+        old = old_classes.get(int(frame["old_class_id"].iat[pos]), (None, "—"))[1]
+        problem(
+            int(pos),
+            CLASS,
+            frame[CLASS_TEXT].iat[pos],
+            _("学生班级由%(old)s变为%(new)s，导入时将调整")
+            % {"old": old, "new": class_name(int(frame[CLASS].iat[pos]))},
+            level=warning,
+        )
+    plan.students_moved = int(moved.sum())
+
+    # Classes the moves leave empty: students now there − leaving + arriving.
+    now = dict(
+        Student.objects.filter(school_class_id__in=old_ids)
+        .values("school_class")
+        .annotate(n=Count("pk"))
+        .values_list("school_class", "n")
+    )
+    leaving = frame.loc[moved, "old_class_id"].astype(int).value_counts().to_dict()
+    arriving_rows = frame["class_id"].isin(list(old_ids)).fillna(False)
+    arriving_rows &= (frame["class_id"] != frame["old_class_id"]).fillna(True)
+    arriving = frame.loc[arriving_rows, "class_id"].astype(int).value_counts().to_dict()
+    codes = {pk: s.code for pk, s in plan.schools.items()}
+    for pk in sorted(old_ids, key=lambda k: old_classes.get(k, (0, ""))[1]):
+        if pk not in old_classes:
+            continue
+        if now.get(pk, 0) - leaving.get(pk, 0) + arriving.get(pk, 0) > 0:
+            continue
+        school_id, name = old_classes[pk]
+        label = name if one_school else f"{codes.get(school_id, '')} {name}".strip()
+        plan.classes_emptied.append(label)
+        plan.problems.append(
+            warning(
+                plan.parsed.sheet,
+                None,
+                plan.parsed.header(CLASS),
+                label,
+                _(
+                    "导入后%(cls)s将没有学生（班级记录仍保留；如该班已撤销，请告知教育局在名册中处理）"
+                )
+                % {"cls": label},
+            )
+        )
 
 
 def _keep_not_counted(exam: Exam, frame: pd.DataFrame) -> None:
@@ -351,47 +470,62 @@ def results_import(
 
     Returns the summary (SPEC §3) with the ``id`` and ``status`` of the ``ResultUpload``.
     Raises ``NotAllowed``/``ExamStateError`` before reading anything, and
-    ``SpreadsheetError`` for a file that cannot be read (nothing is stored then)."""
+    ``SpreadsheetError`` for a file that cannot be read (nothing is stored then). A file
+    with errors is refused: its upload row records the problems, the file is not kept."""
     school = results_upload_school(exam=exam, user=user, school=school)
     kind = check_upload(file_name, data)
     plan = _plan(exam=exam, data=data, kind=kind, user=user, school=school)
-    stored_name = store_upload(data)
-    return _finish(
-        plan, exam=exam, data=data, file_name=file_name, user=user, school=school,
-        stored_name=stored_name, dry_run=dry_run,
-    )  # fmt: skip
+    stored_name = unkept_name() if plan.errors else store_upload(data)
+    upload = ResultUpload(exam=exam, school=school, stored_name=stored_name)
+    return _finish(plan, upload=upload, data=data, file_name=file_name, user=user, dry_run=dry_run)
 
 
 def results_confirm(*, upload: ResultUpload, user) -> dict[str, Any]:
-    """Commits a previously checked upload from its stored file (re-validated now)."""
-    data = load_upload(upload.stored_name)
-    exam = upload.exam
-    school = results_upload_school(exam=exam, user=user, school=upload.school)
-    kind = check_upload(upload.file_name, data)
-    plan = _plan(exam=exam, data=data, kind=kind, user=user, school=school)
-    return _finish(
-        plan, exam=exam, data=data, file_name=upload.file_name, user=user, school=school,
-        stored_name=upload.stored_name, dry_run=False,
-    )  # fmt: skip
+    """Commits a previously checked upload from its stored file (re-validated now), once.
+
+    The upload row is locked for the confirmation: a second confirmation (a double click,
+    a retried request), even one running at the same time, waits for the first and then
+    answers the committed upload's summary without committing again. An upload that was
+    refused cannot be confirmed."""
+    with transaction.atomic():
+        locked = (
+            ResultUpload.objects.select_for_update(of=("self",))
+            .select_related("exam", "school")
+            .get(pk=upload.pk)
+        )
+        if locked.status == UploadStatus.COMMITTED:
+            return summary(locked)
+        if locked.status != UploadStatus.CHECKED:
+            raise ExamStateError(_("这个文件有错误，不能导入，请修改后重新上传"))
+        data = load_upload(locked.stored_name)
+        exam = locked.exam
+        school = results_upload_school(exam=exam, user=user, school=locked.school)
+        kind = check_upload(locked.file_name, data)
+        plan = _plan(exam=exam, data=data, kind=kind, user=user, school=school)
+        result = _finish(
+            plan, upload=locked, data=data, file_name=locked.file_name, user=user,
+            dry_run=False,
+        )  # fmt: skip
+        if plan.errors:  # refused now (the registry changed since the check): not kept
+            name = locked.stored_name
+            transaction.on_commit(lambda: _remove(name))
+        return result
 
 
 def _finish(
-    plan: Plan, *, exam, data, file_name, user, school, stored_name, dry_run
+    plan: Plan, *, upload: ResultUpload, data: bytes, file_name: str, user, dry_run: bool
 ) -> dict[str, Any]:
-    upload = ResultUpload(
-        exam=exam,
-        school=school,
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-        file_name=safe_display_name(file_name)[:120],
-        stored_name=stored_name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        rows=len(plan.frame),
-        students=int(plan.frame[NUMBER].notna().sum()),
-        scores=len(plan.frame) * len(plan.subject_ids),
-        errors=[p.as_dict() for p in plan.errors[:STORED_PROBLEMS_MAX]],
-        warnings=[p.as_dict() for p in plan.warnings[:STORED_PROBLEMS_MAX]],
-        not_counted=plan.not_counted,
-    )
+    """Records the outcome on ``upload`` (a new row, or the checked one being confirmed)
+    and commits a clean file unless ``dry_run``."""
+    upload.uploaded_by = user if getattr(user, "is_authenticated", False) else None
+    upload.file_name = safe_display_name(file_name)[:120]
+    upload.sha256 = hashlib.sha256(data).hexdigest()
+    upload.rows = len(plan.frame)
+    upload.students = int(plan.frame[NUMBER].notna().sum())
+    upload.scores = len(plan.frame) * len(plan.subject_ids)
+    upload.errors = [p.as_dict() for p in plan.errors[:STORED_PROBLEMS_MAX]]
+    upload.warnings = [p.as_dict() for p in plan.warnings[:STORED_PROBLEMS_MAX]]
+    upload.not_counted = plan.not_counted
     if plan.errors:
         upload.status = UploadStatus.REJECTED
         upload.save()
@@ -399,7 +533,7 @@ def _finish(
         upload.status = UploadStatus.CHECKED
         upload.save()
     else:
-        _commit(plan, exam=exam, upload=upload)
+        _commit(plan, exam=upload.exam, upload=upload)
     return summary(upload, plan)
 
 
@@ -418,6 +552,8 @@ def summary(upload: ResultUpload, plan: Plan | None = None) -> dict[str, Any]:
         "students_created": plan.students_created if plan else None,
         "students_updated": plan.students_updated if plan else None,
         "classes_created": len(plan.new_classes) if plan else None,
+        "students_moved": plan.students_moved if plan else None,
+        "classes_emptied": plan.classes_emptied if plan else None,
         "sheet": plan.parsed.sheet if plan else None,
         "header_row": plan.parsed.header_row if plan else None,
         "errors": [p.as_dict() for p in plan.errors] if plan else upload.errors,
@@ -600,6 +736,17 @@ def _store() -> Path:
 def store_upload(data: bytes) -> str:
     """Keeps an upload under a random name (never the user's file name); returns the name."""
     return write_private(RESULTS_DIR, data).name
+
+
+def unkept_name() -> str:
+    """A token for an upload whose file is refused and so not kept: its preview finds the
+    upload row (and its problems) by it, and no file is ever written under it."""
+    return secrets.token_hex(16)
+
+
+def _remove(stored_name: str) -> None:
+    if stored_name and all(c in "0123456789abcdef" for c in stored_name):
+        (_store() / stored_name).unlink(missing_ok=True)
 
 
 def load_upload(stored_name: str) -> bytes:

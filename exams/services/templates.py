@@ -6,6 +6,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import append_row
 from schools.models import GRADE_SHORT, School, Student
 
 from ..models import Exam
@@ -33,11 +34,11 @@ def results_template(*, exam: Exam, school: School | None = None) -> bytes:
     sheet = book.active
     sheet.title = _("成绩")[:31]
     title = exam.name if school is None else f"{exam.name}（{school.name}）"
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(header)
+    append_row(sheet, header)
     fill = PatternFill(fill_type="solid", start_color="FFF0F4F8", end_color="FFF0F4F8")
     marks = dict(subjects)
     for cell in sheet[2]:
@@ -59,7 +60,7 @@ def results_template(*, exam: Exam, school: School | None = None) -> bytes:
         )
         short = GRADE_SHORT.get(exam.grade, exam.grade)
         for number, name, klass in students:
-            sheet.append([number, name, f"{short}({klass})班"])
+            append_row(sheet, [number, name, f"{short}({klass})班"])
             # An identifier: shown as text so that Excel does not round a long number.
             sheet.cell(row=sheet.max_row, column=1).number_format = "@"
     out = io.BytesIO()

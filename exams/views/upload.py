@@ -4,7 +4,8 @@ template, and the upload progress of an exam across the schools.
 The dry run is ``results_import(dry_run=True)``, which keeps the file under a random token
 (``ResultUpload.stored_name``); the preview and the confirmation find the upload by that
 token, for the user who uploaded it only (anyone else: 404). The confirmation re-validates the
-stored file on the server (``results_confirm``).
+stored file on the server (``results_confirm``, which commits once: a double click is a no-op).
+A refused upload keeps no file: its annotated workbook is made from the file chosen again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from bureau import access
 from bureau.privacy import student_data
 from core.errors import DomainError, NotAllowed
-from core.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
+from core.spreadsheets import Problem, annotate_workbook, read_upload, safe_display_name, sniff_kind
 from exams.models import ExamEntry, ResultUpload, UploadStatus
 from exams.selectors.entries import stages_for_grade
 from exams.services.results import load_upload, results_check, results_confirm, results_import
@@ -137,6 +138,8 @@ def _preview(request, exam, upload: ResultUpload, result: dict | None = None, st
         "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
         "may_confirm": not errors and upload.status == UploadStatus.CHECKED,
         "not_counted": sum((upload.not_counted or {}).values()),
+        # A refused file is not kept: its annotated copy is made from the file chosen again.
+        "annotate_again": upload.status == UploadStatus.REJECTED,
     }
     return render(request, "exams/upload_preview.html", context, status=status)
 
@@ -151,13 +154,15 @@ def upload_preview(request, code, token):
     upload = _upload_for(request, exam, token)
     if request.method == "GET":
         return _preview(request, exam, upload)
-    if upload.status != UploadStatus.CHECKED:
-        messages.error(request, _("这个文件不能再导入，请重新上传"))
-        return redirect("exams:upload", code=exam.code)
+    already = upload.status == UploadStatus.COMMITTED
     try:
+        # Idempotent: a second confirmation (a double click) answers the first one's result.
         result = results_confirm(upload=upload, user=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
+        return redirect("exams:upload", code=exam.code)
+    if already:
+        messages.info(request, _("这个文件已经导入过了"))
         return redirect("exams:upload", code=exam.code)
     if not result["committed"]:
         messages.error(
@@ -173,24 +178,33 @@ def upload_preview(request, code, token):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @student_data
 def upload_annotated(request, code, token):
-    """The upload with each problem cell highlighted and commented."""
+    """The upload with each problem cell highlighted and commented. A refused upload's file
+    is not kept: the user chooses it again (POST ``file``) and gets the annotated copy back,
+    nothing stored."""
     access.assert_can(access.can_upload_somewhere(request.user))
     exam = access.exam_get_for(request.user, code)
     upload = _upload_for(request, exam, token)
+    file_name = upload.file_name
     try:
-        data = load_upload(upload.stored_name)
+        if request.method == "POST":
+            file = request.FILES.get("file")
+            if file is None:
+                raise DomainError(_("请选择要标注的成绩文件"))
+            data, file_name = read_upload(file), file.name
+        else:
+            data = load_upload(upload.stored_name)
         plan = results_check(
-            exam=exam, data=data, file_name=upload.file_name, user=request.user,
+            exam=exam, data=data, file_name=file_name, user=request.user,
             school=upload.school,
         )  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("exams:upload", code=exam.code)
     content = annotate_workbook(data, plan.problems, plan.parsed.header_rows, kind=sniff_kind(data))
-    stem = upload.file_name.rsplit(".", 1)[0] or "results"
+    stem = safe_display_name(file_name).rsplit(".", 1)[0] or "results"
     return _xlsx_response(content, f"{stem}-问题标注.xlsx")
 
 

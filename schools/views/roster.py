@@ -1,7 +1,8 @@
 """Roster import pages: upload → preview (a dry run) → confirm; the annotated workbook and
 the blank template. Managers only (admin, staff).
 
-An upload is kept under ``MEDIA_ROOT/roster/<random token>.bin`` between the preview and the
+A file is checked as soon as it arrives; one with errors is shown and not kept. A clean
+upload is kept under ``MEDIA_ROOT/roster/<random token>.bin`` between the preview and the
 confirmation, with a small JSON of what it is; the user's file name is only ever displayed,
 never used as a path. Stored uploads are removed after the import, or after a day.
 """
@@ -96,19 +97,26 @@ def roster_import_view(request):
         try:
             data = read_upload(upload)
             kind = check_upload(upload.name, data)
+            result = roster_import(data=data, name=upload.name, user=request.user, dry_run=True)
         except DomainError as exc:
             context["upload_error"] = exc.message
             return render(request, "schools/roster_import.html", context, status=400)
+        if result.errors:
+            # Refused at parsing: shown once, never kept (SPEC §2).
+            meta = {"name": safe_display_name(upload.name)}
+            return _preview(request, None, meta, result, status=400)
         token = _save_upload(data, name=upload.name, kind=kind, user=request.user)
         return redirect("schools:roster_preview", token=token)
     return render(request, "schools/roster_import.html", context)
 
 
-def _preview(request, token: str, meta: dict, result, *, status: int = 200):
+def _preview(request, token: str | None, meta: dict, result, *, status: int = 200):
+    """``token`` None: a refused file, not kept (its annotated copy needs it chosen again)."""
     problems = result.problems
     context = {
         "active_nav": "roster",
         "token": token,
+        "annotate_again": token is None,
         "file_name": meta["name"],
         "result": result,
         "sheets": result.sheets.items(),
@@ -133,13 +141,16 @@ def roster_preview(request, token):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("schools:roster_import")
+    if result.errors:
+        # Refused (the registry changed since the upload was checked): no longer kept.
+        _delete_upload(token)
+        if not dry_run:
+            messages.error(
+                request, _("文件有 %(n)d 个错误，没有导入任何数据") % {"n": len(result.errors)}
+            )
+        return _preview(request, None, meta, result, status=400)
     if dry_run:
         return _preview(request, token, meta, result)
-    if not result.committed:
-        messages.error(
-            request, _("文件有 %(n)d 个错误，没有导入任何数据") % {"n": len(result.errors)}
-        )
-        return _preview(request, token, meta, result, status=400)
     _delete_upload(token)
     counts = result.sheets.values()
     messages.success(
@@ -152,6 +163,27 @@ def roster_preview(request, token):
         },
     )
     return redirect("schools:roster_import")
+
+
+@login_required
+@require_http_methods(["POST"])
+def roster_annotate_again(request):
+    """The annotated copy of a refused file (not kept): the user chooses it again; nothing
+    is stored."""
+    access.assert_can(access.is_manager(request.user))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise DomainError(_("请选择要标注的名册文件"))
+        data = read_upload(upload)
+        kind = check_upload(upload.name, data)
+        result = roster_import(data=data, name=upload.name, user=request.user, dry_run=True)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("schools:roster_import")
+    content = annotate_workbook(data, result.problems, result.header_rows, kind=kind)
+    stem = safe_display_name(upload.name).rsplit(".", 1)[0] or "roster"
+    return _xlsx_response(content, f"{stem}-问题标注.xlsx")
 
 
 @login_required

@@ -101,6 +101,9 @@ def fits(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def upload_file(page, name: str, content: bytes) -> None:
     page.set_input_files(
         "input[type=file][name=file]",
@@ -207,9 +210,15 @@ def test_a_principal_uploads_results_from_the_template_to_the_analysis(
     fits(phone, 375)
     snap(phone, "upload-03-preview-errors-phone")
 
-    # 4. The annotated workbook marks each problem cell with a comment.
+    # 4. The refused file was not kept: choosing it again gives the annotated workbook, each
+    # problem cell marked with a comment.
+    assert "有错误的文件不会保存在系统中" in desktop.inner_text("main")
+    desktop.set_input_files(
+        "form[enctype] input[type=file][name=file]",
+        files=[{"name": "九年级期中成绩.xlsx", "mimeType": XLSX_TYPE, "buffer": workbook(MESSY)}],
+    )
     with desktop.expect_download() as download:
-        desktop.click("a:has-text('下载标注了问题的工作簿')")
+        desktop.click("button:has-text('下载标注了问题的工作簿')")
     assert download.value.suggested_filename.endswith("-问题标注.xlsx")
     sheet = opened(download.value)["期中成绩"]
     letters = {"语文": "D", "数学": "E"}

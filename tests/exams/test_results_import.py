@@ -53,6 +53,8 @@ def exam(db):
 
 @pytest.fixture
 def class1(school):
+    """The school's registered grade-9 classes: 九(1)班 (returned) and 九(2)班."""
+    ClassFactory(school=school, grade=9, number=2)
     return ClassFactory(school=school, grade=9, number=1)
 
 
@@ -81,24 +83,33 @@ def run(exam, rows, *, user, school=None, dry_run=False, name="成绩.xlsx"):
     )
 
 
-def test_a_clean_file_stores_exact_scores_and_creates_the_missing_class(
-    exam, school, class1, principal
+def test_a_clean_file_stores_exact_scores_and_creates_the_classes_of_a_new_school(
+    exam, school, principal
 ):
     result = run(exam, CLEAN, user=principal)
     assert result["committed"] is True
     assert result["status"] == "committed"
     assert (result["rows"], result["students"], result["scores"]) == (3, 3, 6)
-    assert (result["students_created"], result["classes_created"]) == (3, 1)
+    assert (result["students_created"], result["classes_created"]) == (3, 2)
     assert result["errors"] == []
+    # The school has no grade-9 class yet: the file's classes are created, each a warning.
     assert result["warnings"] == [
+        {
+            "level": "warning",
+            "sheet": "成绩",
+            "row": 4,
+            "column": "班级",
+            "value": "九(1)班",
+            "message": "城关第一初级中学 还没有九年级的班级，导入时将新建九(1)班",
+        },
         {
             "level": "warning",
             "sheet": "成绩",
             "row": 6,
             "column": "班级",
             "value": "九（2）班",
-            "message": "城关第一初级中学 还没有九(2)班，导入时将新建",
-        }
+            "message": "城关第一初级中学 还没有九年级的班级，导入时将新建九(2)班",
+        },
     ]
     assert stored(exam) == [
         ("G001", "数学", "S001", "九(1)班", 74.0),
@@ -155,7 +166,10 @@ def test_a_reupload_replaces_everything_the_school_had(exam, school, class1, pri
 def test_changed_names_and_classes_are_updated(exam, school, class1, principal):
     run(exam, CLEAN, user=principal)
     result = run(exam, [HEADER, ["G001", "刘文晶", "2", 100, 70]], user=principal)
-    assert result["students_updated"] == 1
+    assert result["students_updated"] == 1 and result["students_moved"] == 1
+    assert [w["message"] for w in result["warnings"]] == [
+        "学生班级由九(1)班变为九(2)班，导入时将调整"
+    ]
     student = Student.objects.get(student_number="G001")
     assert (student.name, student.school_class.name) == ("刘文晶", "九(2)班")
 
@@ -195,7 +209,7 @@ def test_scores_are_written_as_json_of_numbers_and_null():
     ]
 
 
-def test_a_dry_run_stores_no_scores(exam, school, class1, principal):
+def test_a_dry_run_stores_no_scores(exam, school, principal):
     result = run(exam, CLEAN, user=principal, dry_run=True)
     assert (result["committed"], result["status"], result["rows"]) == (False, "checked", 3)
     assert ExamEntry.objects.count() == 0 and Student.objects.count() == 0

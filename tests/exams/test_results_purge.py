@@ -29,6 +29,7 @@ def exam(db):
 
 @pytest.fixture
 def class1(school):
+    ClassFactory(school=school, grade=9, number=2)
     return ClassFactory(school=school, grade=9, number=1)
 
 
@@ -54,13 +55,15 @@ def test_old_uncommitted_files_go_and_committed_ones_stay(exam, class1, principa
         }.items()
     }
     assert rejected["status"] == "rejected" and committed["status"] == "committed"
-    for key in ("checked", "rejected", "committed"):
+    # A refused file is never kept: no file under its name.
+    assert not (Path(settings.MEDIA_ROOT) / "results" / names["rejected"]).exists()
+    for key in ("checked", "committed"):
         age(names[key], EIGHT_DAYS)
     orphan = Path(settings.MEDIA_ROOT) / "results" / ("f" * 32)
     orphan.write_bytes(b"left by a failed request")
     age(orphan.name, EIGHT_DAYS)
 
-    assert service.results_files_purge() == 3  # checked, rejected, orphan
+    assert service.results_files_purge() == 2  # checked, orphan
     left = {p.name for p in (Path(settings.MEDIA_ROOT) / "results").iterdir()}
     assert left == {names["fresh"], names["committed"]}
     assert ResultUpload.objects.count() == 4  # the rows and their problems stay

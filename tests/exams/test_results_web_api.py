@@ -257,21 +257,35 @@ def test_the_web_flow_upload_preview_confirm(client_for, exam, principal):
     response = c.post(f"/exams/M1/upload/{token}/", follow=True)
     assert "已导入 1 名学生的成绩，统计正在后台更新" in response.content.decode()
     assert ExamEntry.objects.count() == 1 and len(score_cells()) == 2
-    # Confirming the same checked upload twice is refused.
+    # Confirming the same upload again (a double click) commits nothing more.
     again = c.post(f"/exams/M1/upload/{token}/", follow=True)
-    assert "这个文件不能再导入，请重新上传" in again.content.decode()
+    assert "这个文件已经导入过了" in again.content.decode()
+    assert ExamEntry.objects.count() == 1
+    assert ResultUpload.objects.filter(status="committed").count() == 1
 
 
-def test_a_file_with_errors_shows_every_problem_and_no_confirm(client_for, exam, principal):
+def kept_files(settings) -> list[str]:
+    folder = settings.MEDIA_ROOT / "results"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_file_with_errors_shows_every_problem_and_no_confirm(
+    client_for, exam, principal, settings
+):
     c = client_for(principal)
     token = token_of(c.post(UPLOAD, {"file": a_file(BAD)}))
     page = c.get(f"/exams/M1/upload/{token}/").content.decode()
     assert "分数超出范围（0～120）" in page and "确认导入" not in page
+    # The refused file is not kept: its annotated copy needs the file chosen again.
+    assert "有错误的文件不会保存在系统中" in page
+    assert kept_files(settings) == []
     # The confirmation cannot be forced for a rejected upload.
-    c.post(f"/exams/M1/upload/{token}/")
+    forced = c.post(f"/exams/M1/upload/{token}/", follow=True)
+    assert "这个文件有错误，不能导入，请修改后重新上传" in forced.content.decode()
     assert ExamEntry.objects.count() == 0
-    annotated = c.get(f"/exams/M1/upload/{token}/annotated/")
+    annotated = c.post(f"/exams/M1/upload/{token}/annotated/", {"file": a_file(BAD)})
     assert annotated.status_code == 200 and annotated["Content-Type"] == XLSX
+    assert kept_files(settings) == []
     book = openpyxl.load_workbook(io.BytesIO(annotated.content))
     assert book["成绩"]["D2"].comment.text == "分数超出范围（0～120）"
 

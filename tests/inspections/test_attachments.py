@@ -280,7 +280,7 @@ SVG = (
             docx_bytes(main=False),
             "不能上传“报告.docx”：内容不是有效的 Word 文档（.docx）",
         ),  # noqa: E501
-        ("报告.docx", b"PK\x03\x04garbage", "不能上传“报告.docx”：文件已损坏"),
+        ("报告.docx", b"PK\x03\x04garbage", "不能上传“报告.docx”：文件已损坏，无法读取"),
         ("表格.xlsx", docx_bytes(), "不能上传“表格.xlsx”：不是有效的 Excel 文件（.xlsx）"),
         (
             "宏.docx",

@@ -81,29 +81,53 @@ def test_staff_upload_preview_confirm(client_for, staff):
     assert client.get(f"/roster/import/{token}/").status_code == 404
 
 
-def test_preview_lists_every_problem_and_offers_no_confirmation(client_for, staff):
+def stored_files(settings) -> list[str]:
+    folder = settings.MEDIA_ROOT / "roster"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_refused_file_is_shown_with_every_problem_and_not_kept(client_for, staff, settings):
     client = client_for(staff)
-    token = token_of(upload(client, roster(stage_of_second_school="大学")))
-    preview = client.get(f"/roster/import/{token}/")
-    assert preview.status_code == 200
-    page = preview.content.decode()
+    response = upload(client, roster(stage_of_second_school="大学"))
+    assert response.status_code == 400
+    page = response.content.decode()
     assert "确认导入" not in page
     assert re.search(
         r"<td[^>]*>学校</td>\s*<td class=\"num\"[^>]*>3</td>\s*<td[^>]*>学段</td>\s*"
         r"<td[^>]*>大学</td>\s*<td class=\"msg\">不是有效的学段</td>",
         page,
     )
-    # a forged confirmation is re-validated and refused
+    assert "有错误的文件不会保存在系统中" in page
+    assert stored_files(settings) == []
+    assert School.objects.count() == 0
+
+
+def test_a_forged_confirmation_is_revalidated_refused_and_the_file_removed(
+    client_for, staff, settings
+):
+    client = client_for(staff)
+    token = token_of(upload(client, roster()))
+    assert stored_files(settings) == [f"{token}.bin", f"{token}.json"]
+    # the stored file replaced behind the page's back: the confirmation checks it again
+    (settings.MEDIA_ROOT / "roster" / f"{token}.bin").write_bytes(
+        roster(stage_of_second_school="大学")
+    )
     response = client.post(f"/roster/import/{token}/")
     assert response.status_code == 400
     assert "文件有 1 个错误，没有导入任何数据" in response.content.decode()
     assert School.objects.count() == 0
+    assert stored_files(settings) == []
 
 
-def test_annotated_workbook_for_staff(client_for, staff):
+def test_annotated_workbook_of_a_refused_file_from_the_file_chosen_again(
+    client_for, staff, settings
+):
     client = client_for(staff)
-    token = token_of(upload(client, roster(stage_of_second_school="大学")))
-    response = client.get(f"/roster/import/{token}/annotated/")
+    data = roster(stage_of_second_school="大学")
+    response = client.post(
+        "/roster/import/annotate/",
+        {"file": SimpleUploadedFile("名册.xlsx", data, content_type=XLSX)},
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert response["Content-Disposition"].startswith("attachment;")
@@ -112,6 +136,15 @@ def test_annotated_workbook_for_staff(client_for, staff):
     assert sheet["C3"].value == "大学"
     assert sheet["C3"].comment.text == "不是有效的学段"
     assert sheet["C3"].fill.fill_type == "solid"
+    assert stored_files(settings) == []
+
+
+def test_annotated_workbook_of_a_kept_upload(client_for, staff):
+    client = client_for(staff)
+    token = token_of(upload(client, roster()))
+    response = client.get(f"/roster/import/{token}/annotated/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
 
 
 def test_unreadable_upload_is_refused_with_a_message(client_for, staff, settings):
@@ -138,12 +171,13 @@ def test_non_managers_get_403(request, client_for, staff, role):
     assert client.get(f"/roster/import/{token}/").status_code == 403
     assert client.post(f"/roster/import/{token}/").status_code == 403
     assert client.get(f"/roster/import/{token}/annotated/").status_code == 403
+    assert client.post("/roster/import/annotate/").status_code == 403
     assert client.get("/roster/template/").status_code == 403
     assert not School.objects.filter(code__in=["S101", "S102"]).exists()
 
 
 def test_principal_gets_403_on_the_annotated_download(client_for, staff, principal):
-    token = token_of(upload(client_for(staff), roster(stage_of_second_school="大学")))
+    token = token_of(upload(client_for(staff), roster()))
     response = client_for(principal).get(f"/roster/import/{token}/annotated/")
     assert response.status_code == 403
 
