@@ -30,6 +30,8 @@ from .inspections import (
     INSPECTING_ROLES,
     OBSERVERS,
     RECORDERS,
+    accountability_for,
+    accountability_get_for,
     can_answer_rectification,
     can_be_inspector,
     can_change_visit,
@@ -37,9 +39,18 @@ from .inspections import (
     can_record_accountability,
     can_record_visits,
     can_see_coverage,
+    checklist_get_for,
+    checklists_for,
     is_principal,
+    observation_get_for,
+    observations_for,
+    rectification_get_for,
+    rectifications_for,
+    visit_get_for,
+    visits_for,
 )
 from .lookups import id_from, id_or_404
+from .reports import bulletin_get_for, bulletins_for, can_manage_bulletins
 from .rewards import (
     EVALUATION_DECIDERS,
     EVALUATION_READERS,
@@ -86,6 +97,19 @@ from .students import (
 )
 
 __all__ = [
+    "accountability_for",
+    "accountability_get_for",
+    "bulletin_get_for",
+    "bulletins_for",
+    "can_manage_bulletins",
+    "checklist_get_for",
+    "checklists_for",
+    "observation_get_for",
+    "observations_for",
+    "rectification_get_for",
+    "rectifications_for",
+    "visit_get_for",
+    "visits_for",
     "EVALUATION_DECIDERS",
     "EVALUATION_READERS",
     "SCHEME_APPROVERS",
