@@ -9,7 +9,7 @@ from inspections import api as inspections_api
 from reports import api as reports_api
 from schools import api as schools_api
 
-from . import api
+from . import api, api_audit
 
 router = DefaultRouter()
 router.register("schools", schools_api.SchoolViewSet, basename="school")
@@ -26,5 +26,7 @@ urlpatterns = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("audit/", api_audit.AuditView.as_view(), name="api-audit"),
+    path("access-log/", api_audit.AccessLogView.as_view(), name="api-access-log"),
     path("", include(router.urls)),
 ]

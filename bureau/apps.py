@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BureauConfig(AppConfig):
     name = "bureau"
     verbose_name = _("教育局")
+
+    def ready(self):
+        from .audit import audit_register
+        from .models import User
+
+        # Roles and schools of users; passwords and login times are left out.
+        audit_register(User, name="user", code="username")

@@ -23,6 +23,8 @@ from rest_framework.response import Response
 
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
+from bureau.models import AccessLog
+from bureau.services import access_log_record
 from bureau.spreadsheets import read_upload
 from schools.models import School, Stage
 
@@ -389,7 +391,18 @@ class ExamViewSet(
             school=request.query_params.get("school") or None,
             class_name=request.query_params.get("class") or None,
         )
-        return self.get_paginated_response(rounded(self.paginate_queryset(rows)))
+        page = self.paginate_queryset(rows)
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            what=_("成绩明细 %(code)s（API）") % {"code": exam.code},
+            school=stats_selectors.score_rows_school(
+                user=request.user, school=request.query_params.get("school") or None
+            ),
+            exam=exam,
+            count=len(page),
+        )
+        return self.get_paginated_response(rounded(page))
 
     @extend_schema(
         parameters=[

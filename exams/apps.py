@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("考试与成绩")
+
+    def ready(self):
+        from bureau.audit import audit_register
+
+        from .models import Exam, ExamSubject
+
+        # Statistics bookkeeping changes with every run: a run is one batch entry instead.
+        stats = ("stats_status", "stats_updated_at", "stats_error")
+        audit_register(Exam, name="exam", code="code", exclude=stats)
+        audit_register(ExamSubject, name="exam_subject")

@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
 from bureau.errors import DomainError, NotAllowed
+from bureau.models import AccessLog
+from bureau.services import access_log_record
 from bureau.spreadsheets import Problem, annotate_workbook, read_upload, sniff_kind
-from schools.models import School
+from schools.models import School, Student
 
 from .models import ExamEntry, ExamState, ResultUpload, UploadStatus
 from .selectors import stages_for_grade
@@ -214,6 +216,15 @@ def upload_template(request, code):
     else:
         school = request.user.school
     content = results_template(exam=exam, school=school)
+    if school is not None:  # pre-filled with every name and 学籍号 of the school's grade
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.EXPORT,
+            what=f"{exam.code} {school.code} " + _("成绩模板（含学生名单）"),
+            school=school,
+            exam=exam,
+            count=Student.objects.filter(school=school, school_class__grade=exam.grade).count(),
+        )
     suffix = f"-{school.code}" if school else ""
     return _xlsx_response(content, f"{exam.code}{suffix}-成绩模板.xlsx")
 

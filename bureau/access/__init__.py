@@ -12,6 +12,7 @@ Roles (DESIGN.md):
 - principals see their own school in full and other schools only as county aggregates.
 """
 
+from .audit import can_read_audit
 from .exams import AGGREGATES, can_upload_results, exam_get_for, exam_stats_school_ids, exams_for
 from .roles import (
     ALL_SEEING,
@@ -43,6 +44,7 @@ from .students import (
 )
 
 __all__ = [
+    "can_read_audit",
     "AGGREGATES",
     "ALL_SEEING",
     "MANAGERS",

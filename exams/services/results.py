@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from bureau import access
+from bureau.audit import audit_batch
 from bureau.errors import DomainError, NotAllowed
 from bureau.models import Role
 from bureau.spreadsheets import Problem, check_upload, error, safe_display_name, warning
@@ -424,6 +425,21 @@ def _commit(plan: Plan, *, exam: Exam, upload: ResultUpload) -> None:
     upload.status = UploadStatus.COMMITTED
     upload.committed_at = timezone.now()
     upload.save()
+    audit_batch(
+        action="results_commit",
+        instance=exam,
+        user=upload.uploaded_by,
+        summary={
+            "file_name": upload.file_name,
+            "sha256": upload.sha256,
+            "rows": upload.rows,
+            "students": upload.students,
+            "scores": upload.scores,
+            "school": upload.school.code if upload.school else None,
+            "schools": len(school_ids),
+            "upload": upload.pk,
+        },
+    )
     exam_id = exam.pk
     transaction.on_commit(lambda: enqueue_stats(exam_id))
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bureau.audit import audit_actor
 from exams.models import Exam, StatsStatus, StudentResult, UnitStat
 from exams.services.stats import stats_compute
 
@@ -17,7 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("exam", help=_("考试代码"))
 
-    def handle(self, *args, exam, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the command line and the OS user (docs/audit.md).
+        with audit_actor():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, exam, **options):
         found = Exam.objects.filter(code=exam).first()
         if found is None:
             raise CommandError(_("考试不存在：%(code)s") % {"code": exam})
