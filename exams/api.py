@@ -395,7 +395,7 @@ class ExamViewSet(
         access_log_record(
             user=request.user,
             action=AccessLog.Action.VIEW,
-            what=_("成绩明细 %(code)s（API）") % {"code": exam.code},
+            what=_("成绩明细 %(code)s") % {"code": exam.code},
             school=stats_selectors.score_rows_school(
                 user=request.user, school=request.query_params.get("school") or None
             ),
