@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "roster_import": gettext_lazy("名册导入"),
     "stats_run": gettext_lazy("统计计算"),
     "exam_subjects": gettext_lazy("考试学科"),
+    "rectifications_overdue": gettext_lazy("整改逾期标记"),
 }
 BATCH_LABELS = {
     "file_name": gettext_lazy("文件"),
@@ -43,6 +44,8 @@ BATCH_LABELS = {
     "units": gettext_lazy("统计行数"),
     "sheets": gettext_lazy("各表"),
     "subjects": gettext_lazy("学科"),
+    "day": gettext_lazy("日期"),
+    "tasks": gettext_lazy("整改任务"),
 }
 
 
