@@ -77,7 +77,12 @@ def _date(value) -> str | None:
 
 
 def gather_sections(period: datetime.date) -> dict:
-    """Every section of the month containing ``period``, as stored in ``Bulletin.content``."""
+    """Every section of the month containing ``period``, as stored in ``Bulletin.content``.
+    Staff-written names in it (exams, checklists, findings) are masked; the registry's names
+    are read once (``student_names_once``, unless the caller already holds them)."""
+    if _names_once.get() is None:
+        with student_names_once():
+            return gather_sections(period)
     start, end = month_bounds(period)
     return {
         "version": CONTENT_VERSION,
@@ -181,7 +186,7 @@ def exam_section(exam: Exam) -> dict:
     )
     return {
         "code": exam.code,
-        "name": exam.name,
+        "name": mask_students(exam.name),  # staff write exam names: masked as any free text
         "kind": str(ExamKind(exam.kind).label) if exam.kind in ExamKind.values else exam.kind,
         "grade": str(GRADE_NAMES.get(exam.grade, exam.grade)),
         "date": exam.date.isoformat(),
@@ -191,7 +196,11 @@ def exam_section(exam: Exam) -> dict:
         "schools": schools,
         "ranked": sum(1 for s in schools if s["rank"] is not None),
         "previous": (
-            {"code": previous.code, "name": previous.name, "date": previous.date.isoformat()}
+            {
+                "code": previous.code,
+                "name": mask_students(previous.name),
+                "date": previous.date.isoformat(),
+            }
             if previous
             else None
         ),
@@ -235,7 +244,7 @@ def value_added_movers(exam: Exam, schools: list[dict], limit: int = MOVERS) -> 
     top = [{k: s[k] for k in pick} for s in ordered[:split]]
     rest = ordered[split:]
     bottom = [{k: s[k] for k in pick} for s in reversed(rest[-limit:])]
-    return {"baseline": exam.baseline.name, "top": top, "bottom": bottom}
+    return {"baseline": mask_students(exam.baseline.name), "top": top, "bottom": bottom}
 
 
 def exam_gaps(exam: Exam, subject: str) -> list[dict]:
@@ -284,7 +293,7 @@ def inspection_section(start: datetime.date, end: datetime.date) -> dict:
     for visit in visits:
         result = visit_score(visit)
         percentage = result.percentage
-        by_template[(visit.checklist.name, visit.checklist.version)].append(
+        by_template[(mask_students(visit.checklist.name), visit.checklist.version)].append(
             (percentage, result.passed)
         )
         if percentage is not None:

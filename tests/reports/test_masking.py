@@ -11,7 +11,7 @@ from reports import build, sections
 from reports.models import Bulletin
 
 from ..conftest import require_binary
-from ..factories import StudentFactory
+from ..factories import ExamFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,8 @@ def test_the_list_and_the_api_mask_the_title(bulletin, client_for, api_for, staf
     assert [b["title"] for b in api["results"]] == ["表扬张*明专刊"]
     one = api_for(leader).get(f"/api/v1/bulletins/{bulletin.pk}/").json()
     assert one["title"] == "表扬张*明专刊"
+
+
+def test_a_staff_written_exam_name_is_masked_in_the_content(names):
+    exam = ExamFactory(code="N9", name="张三明班级专项测验", date=datetime.date(2026, 11, 10))
+    assert sections.exam_section(exam)["name"] == "张*明班级专项测验"
