@@ -10,5 +10,5 @@ class BureauConfig(AppConfig):
         from .audit import audit_register
         from .models import User
 
-        # Roles and schools of users; passwords and login times are left out.
+        # Roles and schools of users; a password change shows masked, login times not at all.
         audit_register(User, name="user", code="username")

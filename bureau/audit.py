@@ -39,7 +39,9 @@ _origin: ContextVar = ContextVar("audit_origin", default=None)
 _instance: ContextVar = ContextVar("audit_instance", default=None)
 
 CELERY_HEADER = "tizhi_actor"
-ALWAYS_EXCLUDED = ("password", "last_login")
+ALWAYS_EXCLUDED = ("last_login",)
+# A password change is recorded, its value never: auditlog stores a masked hash.
+ALWAYS_MASKED = ("password",)
 
 
 def audit_register(
@@ -57,6 +59,7 @@ def audit_register(
     auditlog.register(
         model,
         exclude_fields=[f for f in (*ALWAYS_EXCLUDED, *exclude) if f in fields],
+        mask_fields=[f for f in ALWAYS_MASKED if f in fields],
         m2m_fields=set(m2m),
     )
 

@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bureau.audit import CELERY_HEADER, audit_actor
-from bureau.models import Role
+from bureau.models import Role, User
 from exams.models import Exam
 
 from ..factories import AcademicYearFactory, ClassFactory, ExamFactory, SubjectFactory
@@ -168,7 +168,10 @@ def test_add_user_records_the_role_without_the_password(monkeypatch, school, adm
     assert all(r["origin"] == CLI for r in rows)
     assert rows[0]["changes"]["role"] == ["principal", "inspector"]
     assert rows[0]["changes"]["school"] == ["城关第一初级中学", None]
-    assert "password" not in rows[1]["changes"]
+    # the password is recorded as set, its hash never shown whole
+    hashed = User.objects.get(username="wangxz").password
+    shown = rows[1]["changes"]["password"][1]
+    assert shown != hashed and "*" in shown
     assert rows[1]["changes"]["role"] == [None, "principal"]
 
 
