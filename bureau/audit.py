@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import sys
 from contextvars import ContextVar
 from typing import Any
 
@@ -135,6 +136,8 @@ def current_origin() -> str:
     request = _request.get()
     if request is not None:
         return "API" if request.path.startswith("/api/") else "网页"
+    if sys.argv and sys.argv[0].endswith("manage.py"):  # any other command (load_demo, shell…)
+        return f"命令行 ({_os_user()})"
     return "系统"
 
 

@@ -302,3 +302,36 @@ def test_json_changes_are_plain(admin_user, staff):
     row = rows_for(admin_user, object="exam:J1")[0]
     json.dumps(row)  # serialisable as is
     assert row["changes"]["grade"] == [None, "9"]
+
+
+def test_the_django_admin_lists_the_entries(client_for, admin_user, exam, staff):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    with audit_actor(staff, origin="网页"):
+        exam.state = "closed"
+        exam.save()
+    client = client_for(admin_user)
+    page = client.get("/admin/auditlog/logentry/")
+    assert page.status_code == 200
+    entry = LogEntry.objects.filter(additional_data__object="exam:M1").latest("timestamp")
+    assert client.get(f"/admin/auditlog/logentry/{entry.pk}/change/").status_code == 200
+
+
+def test_the_page_shows_a_batch_summary(client_for, admin_user, exam, staff):
+    from bureau.audit import audit_batch
+
+    audit_batch(
+        action="results_commit",
+        instance=exam,
+        user=staff,
+        summary={"file_name": "九年级.xlsx", "sha256": "ab" * 32, "rows": 2},
+    )
+    page = client_for(admin_user).get("/audit/", {"object": "exam:M1"})
+    row = page.context["rows"][0]
+    assert (row["action_label"], row["who"]) == ("成绩导入", "staff")
+    assert [(str(k), v) for k, _b, v in row["lines"]] == [
+        ("文件", "九年级.xlsx"),
+        ("SHA-256", "ab" * 32),
+        ("行数", 2),
+    ]
+    assert "九年级.xlsx" in page.content.decode()
