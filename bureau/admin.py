@@ -32,7 +32,7 @@ class AcademicYearAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "what", "school", "rows"]
+    list_display = ["at", "user", "action", "what", "school", "exam", "rows"]
     list_filter = ["action"]
     date_hierarchy = "at"
 

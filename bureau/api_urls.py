@@ -11,7 +11,7 @@ from rewards import api as rewards_api
 from rewards.api.evaluations import EvaluationsView
 from schools import api as schools_api
 
-from . import api
+from . import api, api_audit
 
 router = DefaultRouter()
 router.register("schools", schools_api.SchoolViewSet, basename="school")
@@ -30,5 +30,7 @@ urlpatterns = [
     path("schema/", api.SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("evaluations/", EvaluationsView.as_view(), name="api-evaluations"),
+    path("audit/", api_audit.AuditView.as_view(), name="api-audit"),
+    path("access-log/", api_audit.AccessLogView.as_view(), name="api-access-log"),
     path("", include(router.urls)),
 ]

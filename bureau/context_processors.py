@@ -35,6 +35,8 @@ def navigation(request):
         items.append((pgettext("nav", "包联"), reverse("inspections:liaison"), "liaison"))
     if access.is_manager(user):
         items.append((pgettext("nav", "名册导入"), reverse("schools:roster_import"), "roster"))
+    if access.can_read_audit(user):
+        items.append((pgettext("nav", "操作日志"), reverse("audit"), "audit"))
     if access.is_admin(user):
         items.append((pgettext("nav", "系统管理"), reverse("admin:index"), "admin"))
     unread = reports_selectors.unread_count(user)

@@ -119,7 +119,20 @@ class AccessLog(models.Model):
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     what = models.CharField(_("内容"), max_length=200)
     school = models.ForeignKey(
-        "schools.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "schools.School",
+        verbose_name=_("学校"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    exam = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("考试"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     rows = models.PositiveIntegerField(_("行数"), default=0)
 

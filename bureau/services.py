@@ -8,7 +8,7 @@ from django.db import transaction
 
 from core.errors import DomainError
 
-from .models import Role, User
+from .models import AccessLog, Role, User
 
 
 @transaction.atomic
@@ -27,7 +27,11 @@ def user_upsert(
             raise DomainError(f"学校代码“{school_code}”不存在")
     if role == Role.PRINCIPAL and school is None:
         raise DomainError("校长账户必须指定学校（--school）")
-    user, created = User.objects.get_or_create(username=username)
+    # Saved once, so that the audit trail records one creation with every field.
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
     user.role = role
     user.school = school if role == Role.PRINCIPAL else None
     user.is_staff = role == Role.ADMIN
@@ -53,3 +57,15 @@ def tokens_revoke(*, user: User) -> int:
 
     deleted, _detail = Token.objects.filter(user=user).delete()
     return deleted
+
+
+def access_log_record(
+    *, user, action: str, what: str, school=None, exam=None, count: int | None = None
+) -> AccessLog:
+    """Writes one access-log row: ``user`` viewed (``AccessLog.Action.VIEW``) or exported
+    (``EXPORT``) student-level data. The one way in for pages, exports, the API, templates
+    and the Django admin; called once per action by whoever answers it (never a selector),
+    so that an action is one row however many queries it takes."""
+    return AccessLog.objects.create(
+        user=user, action=action, what=what[:200], school=school, exam=exam, rows=count or 0
+    )

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "auditlog",
     "bureau",
     "schools",
     "exams",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "bureau.audit.AuditMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -241,6 +243,11 @@ SPECTACULAR_SETTINGS = {
 
 # Celery. Without REDIS_URL tasks run in-process (the embedded default).
 REDIS_URL = env("REDIS_URL", default="")
+# django-auditlog (docs/audit.md): a foreign key's change reads as the record's name, not its id;
+# the client address is not kept.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

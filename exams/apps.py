@@ -17,3 +17,12 @@ class ExamsConfig(AppConfig):
             template="exams/_school_trend.html",
             context=lambda user, school: {"trend": school_trend(school=school)},
         )
+
+        from bureau.audit import audit_register
+
+        from .models import Exam, ExamSubject
+
+        # Statistics bookkeeping changes with every run: a run is one batch entry instead.
+        stats = ("stats_status", "stats_updated_at", "stats_error")
+        audit_register(Exam, name="exam", code="code", exclude=stats)
+        audit_register(ExamSubject, name="exam_subject")

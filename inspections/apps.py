@@ -17,3 +17,13 @@ class InspectionsConfig(AppConfig):
             template="inspections/_school_visits.html",
             context=lambda user, school: {"school_visits": school_visits(user=user, school=school)},
         )
+
+        from bureau.audit import audit_register
+
+        from . import models as m
+
+        audit_register(m.Visit, name="visit", m2m=("inspectors",))
+        audit_register(m.VisitScore, name="visit_score")
+        audit_register(m.VisitCorrection, name="visit_correction")
+        audit_register(m.RectificationTask, name="rectification")
+        audit_register(m.RectificationEvent, name="rectification_event")

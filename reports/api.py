@@ -11,6 +11,7 @@ from rest_framework import serializers, viewsets
 
 from . import selectors
 from .models import Bulletin, BulletinStatus
+from .sections import mask_students, masked_titles
 
 
 def _status_field():
@@ -47,6 +48,12 @@ class BulletinSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        shown = getattr(instance, "shown_title", None)
+        data["title"] = shown if shown is not None else mask_students(instance.title)
+        return data
+
     def get_period(self, obj: Bulletin) -> str:
         return obj.period_label
 
@@ -63,7 +70,13 @@ class BulletinSerializer(serializers.ModelSerializer):
 
 
 class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
+    """Bulletins; titles with student names masked (as in the bulletin itself)."""
+
     serializer_class = BulletinSerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return masked_titles(page) if page is not None else None
 
     def get_queryset(self):
         user = self.request.user

@@ -73,7 +73,7 @@ def issue_label(bulletin: Bulletin) -> str:
 
 def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
     """What ``reports/_sections.html`` needs (the site can include it with this context):
-    ``content``, ``exams`` (content's exams, each with its ``chart`` as a ``data:`` URI or
+    ``title`` (student names masked), ``content``, ``exams`` (content's exams, each with its ``chart`` as a ``data:`` URI or
     None), ``charts``, ``news_paragraphs`` and ``example_paragraphs`` (split on blank lines,
     student names masked; the template escapes them). ``charts=False`` skips drawing (e.g. for
     a quick HTML view)."""
@@ -94,9 +94,12 @@ def _sections_context(bulletin: Bulletin, sources: dict) -> dict:
     from .sections import mask_students, student_names
 
     content = bulletin.content or {}
-    names = student_names() if (bulletin.news or bulletin.examples) else frozenset()
+    names = (
+        student_names() if (bulletin.title or bulletin.news or bulletin.examples) else frozenset()
+    )
     return {
         "bulletin": bulletin,
+        "title": mask_students(bulletin.title, names),
         "content": content,
         "exams": [
             {**exam, "chart": sources["exams"].get(exam.get("code"))}

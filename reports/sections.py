@@ -77,7 +77,12 @@ def _date(value) -> str | None:
 
 
 def gather_sections(period: datetime.date) -> dict:
-    """Every section of the month containing ``period``, as stored in ``Bulletin.content``."""
+    """Every section of the month containing ``period``, as stored in ``Bulletin.content``.
+    Staff-written names in it (exams, checklists, findings) are masked; the registry's names
+    are read once (``student_names_once``, unless the caller already holds them)."""
+    if _names_once.get() is None:
+        with student_names_once():
+            return gather_sections(period)
     start, end = month_bounds(period)
     return {
         "version": CONTENT_VERSION,
@@ -181,7 +186,7 @@ def exam_section(exam: Exam) -> dict:
     )
     return {
         "code": exam.code,
-        "name": exam.name,
+        "name": mask_students(exam.name),  # staff write exam names: masked as any free text
         "kind": str(ExamKind(exam.kind).label) if exam.kind in ExamKind.values else exam.kind,
         "grade": str(GRADE_NAMES.get(exam.grade, exam.grade)),
         "date": exam.date.isoformat(),
@@ -191,7 +196,11 @@ def exam_section(exam: Exam) -> dict:
         "schools": schools,
         "ranked": sum(1 for s in schools if s["rank"] is not None),
         "previous": (
-            {"code": previous.code, "name": previous.name, "date": previous.date.isoformat()}
+            {
+                "code": previous.code,
+                "name": mask_students(previous.name),
+                "date": previous.date.isoformat(),
+            }
             if previous
             else None
         ),
@@ -235,7 +244,7 @@ def value_added_movers(exam: Exam, schools: list[dict], limit: int = MOVERS) -> 
     top = [{k: s[k] for k in pick} for s in ordered[:split]]
     rest = ordered[split:]
     bottom = [{k: s[k] for k in pick} for s in reversed(rest[-limit:])]
-    return {"baseline": exam.baseline.name, "top": top, "bottom": bottom}
+    return {"baseline": mask_students(exam.baseline.name), "top": top, "bottom": bottom}
 
 
 def exam_gaps(exam: Exam, subject: str) -> list[dict]:
@@ -284,7 +293,7 @@ def inspection_section(start: datetime.date, end: datetime.date) -> dict:
     for visit in visits:
         result = visit_score(visit)
         percentage = result.percentage
-        by_template[(visit.checklist.name, visit.checklist.version)].append(
+        by_template[(mask_students(visit.checklist.name), visit.checklist.version)].append(
             (percentage, result.passed)
         )
         if percentage is not None:
@@ -531,9 +540,9 @@ def student_names() -> StudentNames:
     if memo:
         return memo[0]
     names = StudentNames(
-        n.strip()
+        plain
         for n in Student.objects.order_by().values_list("name", flat=True).distinct()
-        if n and len(n.strip()) >= 2
+        if n and len(plain := plain_name(n)) >= 2
     )
     if memo is not None:
         memo.append(names)
@@ -550,9 +559,23 @@ def student_names_once():
         _names_once.reset(token)
 
 
+# Characters that may sit inside a name without changing it to a reader: spaces (ASCII and
+# full-width), soft hyphens and the zero-width ones ("张 三 明", "张\u200b三明").
+_INVISIBLE = frozenset(" \t\r\n\u00a0\u00ad\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005"
+                       "\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u200e\u200f\u2028"
+                       "\u2029\u202f\u205f\u2060\u2061\u2062\u2063\u2064\u3000\ufeff")  # fmt: skip
+
+
+def plain_name(name: str) -> str:
+    """A name without the characters that do not show (``_INVISIBLE``)."""
+    return "".join(c for c in name if c not in _INVISIBLE)
+
+
 def mask_students(text: str, names: frozenset[str] | None = None) -> str:
     """The text with every occurrence of a registered student's full name masked to 张*明 form
-    (``core.formatting.mask_name``); the longest name wins where names overlap."""
+    (``core.formatting.mask_name``); the longest name wins where names overlap. A name is
+    found with spaces or zero-width characters between its characters too ("张 三 明",
+    "张\u200b三明" → "张*明"): those are dropped with the name."""
     if not text:
         return text or ""
     if names is None:
@@ -562,17 +585,43 @@ def mask_students(text: str, names: frozenset[str] | None = None) -> str:
     if isinstance(names, StudentNames):
         lengths = names.lengths
     else:
+        names = frozenset(plain_name(n) for n in names)
         lengths = sorted({len(n) for n in names}, reverse=True)
+    longest = lengths[0]
     out: list[str] = []
     i = 0
-    while i < len(text):
+    size_text = len(text)
+    while i < size_text:
+        if text[i] in _INVISIBLE:
+            out.append(text[i])
+            i += 1
+            continue
+        # The next visible characters from i (up to the longest name) and where each ends.
+        chars: list[str] = []
+        ends: list[int] = []
+        j = i
+        while j < size_text and len(chars) < longest:
+            if text[j] not in _INVISIBLE:
+                chars.append(text[j])
+                ends.append(j + 1)
+            j += 1
         for size in lengths:
-            piece = text[i : i + size]
-            if len(piece) == size and piece in names:
-                out.append(mask_name(piece))
-                i += size
+            if size <= len(chars) and "".join(chars[:size]) in names:
+                out.append(mask_name("".join(chars[:size])))
+                i = ends[size - 1]
                 break
         else:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def masked_titles(bulletins) -> list:
+    """Sets ``shown_title`` on each bulletin: its title with student names masked (one query of
+    names for the lot). Returns the bulletins."""
+    bulletins = list(bulletins)
+    titles = [b.title for b in bulletins]
+    names = student_names() if any(titles) else frozenset()
+    for bulletin in bulletins:
+        bulletin.shown_title = mask_students(bulletin.title, names)
+    return bulletins

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from bureau.admin_access import AccessLoggedAdminMixin
+
 from .models import (
     EducationGroup,
     School,
@@ -43,7 +45,7 @@ class SchoolClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["student_number", "name", "school", "school_class"]
     search_fields = ["student_number", "name"]
     raw_id_fields = ["school", "school_class"]

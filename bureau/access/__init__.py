@@ -12,6 +12,7 @@ Roles (DESIGN.md):
 - principals see their own school in full and other schools only as county aggregates.
 """
 
+from .audit import can_read_audit
 from .exams import (
     AGGREGATES,
     RESULT_UPLOADERS,
@@ -122,6 +123,7 @@ __all__ = [
     "evaluation_school_ids",
     "scheme_get_for",
     "schemes_for",
+    "can_read_audit",
     "AGGREGATES",
     "ALL_SEEING",
     "COVERAGE_ROLES",

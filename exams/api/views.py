@@ -24,6 +24,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from bureau import access
+from bureau.models import AccessLog
+from bureau.services import access_log_record
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import read_upload
 from exams.engine.statistics import stats_to_records
@@ -447,7 +449,18 @@ class ExamViewSet(
             school=request.query_params.get("school") or None,
             class_name=request.query_params.get("class") or None,
         )
-        return self.get_paginated_response(rounded(self.paginate_queryset(rows)))
+        page = self.paginate_queryset(rows)
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            what=_("成绩明细 %(code)s") % {"code": exam.code},
+            school=stats_selectors.score_rows_school(
+                user=request.user, school=request.query_params.get("school") or None
+            ),
+            exam=exam,
+            count=len(page),
+        )
+        return self.get_paginated_response(rounded(page))
 
     @extend_schema(
         parameters=[

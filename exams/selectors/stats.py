@@ -18,7 +18,6 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from bureau import access
-from bureau.models import AccessLog
 from core.errors import DomainError, NotAllowed
 from exams.engine import statistics
 from exams.engine.sheet import parse_class
@@ -275,7 +274,8 @@ def score_rows(
 
     Raises ``NotAllowed`` (403) when ``school`` names a school whose students the user may not
     see, or when the user may see no school's students at all. ``class_name`` is any form
-    of the results sheet (``3``, ``九(3)班``…). Each call is written to the AccessLog."""
+    of the results sheet (``3``, ``九(3)班``…). Not logged here: whoever shows or exports
+    the rows writes one access-log row (``bureau.services.access_log_record``)."""
     allowed = access.student_school_ids(user)
     if allowed is not None and not allowed:
         raise NotAllowed(_("没有查看学生成绩明细的权限"))
@@ -337,19 +337,18 @@ def score_rows(
                 "not_counted": reason,
             }
         )
-    logged_school = target or (
-        School.objects.filter(pk=next(iter(allowed))).first()
-        if allowed is not None and len(allowed) == 1
-        else None
-    )
-    AccessLog.objects.create(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        what=_("成绩明细 %(code)s") % {"code": exam.code},
-        school=logged_school,
-        rows=len(rows),
-    )
     return rows
+
+
+def score_rows_school(*, user, school: str | None) -> School | None:
+    """The one school that student rows asked with ``school`` come from, for the access log:
+    that school, or the user's only visible school; None for several."""
+    if school:
+        return School.objects.filter(code=school).first()
+    allowed = access.student_school_ids(user)
+    if allowed is not None and len(allowed) == 1:
+        return School.objects.filter(pk=next(iter(allowed))).first()
+    return None
 
 
 # --- max gap -------------------------------------------------------------------------------

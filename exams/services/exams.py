@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bureau.audit import audit_batch
 from bureau.models import AcademicYear, Term
 from core.errors import DomainError
 
@@ -236,6 +237,17 @@ def _store_subjects(exam: Exam, subjects: list[SubjectLine]) -> None:
             )
         )
     ExamSubject.objects.bulk_create(rows)
+    # Written in bulk, so no model signal sees them: one audit entry with the whole list.
+    audit_batch(
+        action="exam_subjects",
+        instance=exam,
+        summary={
+            "subjects": [
+                {"subject": s.subject, "full_marks": float(s.full_marks), **s.lines}
+                for s in subjects
+            ]
+        },
+    )
 
 
 @transaction.atomic

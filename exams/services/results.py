@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from bureau import access
+from bureau.audit import audit_batch
 from core.errors import DomainError
 from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from core.storage import private_dir, write_private
@@ -599,6 +600,21 @@ def _commit(plan: Plan, *, exam: Exam, upload: ResultUpload) -> None:
     upload.status = UploadStatus.COMMITTED
     upload.committed_at = timezone.now()
     upload.save()
+    audit_batch(
+        action="results_commit",
+        instance=exam,
+        user=upload.uploaded_by,
+        summary={
+            "file_name": upload.file_name,
+            "sha256": upload.sha256,
+            "rows": upload.rows,
+            "students": upload.students,
+            "scores": upload.scores,
+            "school": upload.school.code if upload.school else None,
+            "schools": len(school_ids),
+            "upload": upload.pk,
+        },
+    )
     stats_request(exam=exam)
 
 

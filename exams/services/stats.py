@@ -19,6 +19,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bureau.audit import audit_batch
 from exams.engine import statistics
 from exams.selectors.entries import entries_frame
 from exams.selectors.stats import assignments_frame, exam_spec
@@ -243,6 +244,11 @@ def _store(exam: Exam, units: list[tuple], students: list[tuple]) -> None:
     _insert(StudentResult, STUDENT_COLUMNS, students)
     Exam.objects.filter(pk=exam.pk).update(
         stats_status=StatsStatus.FRESH, stats_updated_at=timezone.now(), stats_error=""
+    )
+    audit_batch(
+        action="stats_run",
+        instance=exam,
+        summary={"units": len(units), "students": len(students)},
     )
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from bureau import access
 from bureau.models import AccessLog
+from bureau.services import access_log_record
 from core.errors import DomainError
 from exams import exports
 from exams.models import TOTAL, Exam, ExamKind, ExamState, ExamSubject, StatsStatus
@@ -400,12 +401,13 @@ def exam_school(request, code, school_code):
             )
         except DomainError as exc:
             raise Http404(exc.message) from exc
-        AccessLog.objects.create(
+        access_log_record(
             user=user,
             action=AccessLog.Action.EXPORT,
             what=f"{exam.code} {school.code} " + _("学生成绩导出"),
             school=school,
-            rows=len(students),
+            exam=exam,
+            count=len(students),
         )
         return _export(
             request, exam, "students", exports.student_columns(names), students, scope=school.code
@@ -431,6 +433,14 @@ def exam_school(request, code, school_code):
         except DomainError:  # a class that this grade cannot have: the whole school
             class_name = None
             students = stats.score_rows(user=user, exam=exam, school=school.code)
+        access_log_record(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            what=f"{exam.code} {school.code} " + _("学生成绩明细"),
+            school=school,
+            exam=exam,
+            count=len(students),
+        )
         students_table = _table(
             request,
             "students",

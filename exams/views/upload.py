@@ -22,13 +22,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bureau import access
+from bureau.models import AccessLog
 from bureau.privacy import student_data
+from bureau.services import access_log_record
 from core.errors import DomainError, NotAllowed
 from core.spreadsheets import Problem, annotate_workbook, read_upload, safe_display_name, sniff_kind
 from exams.models import ExamEntry, ResultUpload, UploadStatus
 from exams.selectors.entries import stages_for_grade
 from exams.services.results import load_upload, results_check, results_confirm, results_import
 from exams.services.templates import results_template
+from schools.models import Student
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -222,6 +225,15 @@ def upload_template(request, code):
     else:
         school = request.user.school
     content = results_template(exam=exam, school=school)
+    if school is not None:  # pre-filled with every name and 学籍号 of the school's grade
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.EXPORT,
+            what=f"{exam.code} {school.code} " + _("成绩模板（含学生名单）"),
+            school=school,
+            exam=exam,
+            count=Student.objects.filter(school=school, school_class__grade=exam.grade).count(),
+        )
     suffix = f"-{school.code}" if school else ""
     return _xlsx_response(content, f"{exam.code}{suffix}-成绩模板.xlsx")
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bureau.audit import audit_batch
 from inspections.models import RectificationAction, RectificationEvent, RectificationTask
 from inspections.selectors import overdue_condition
 
@@ -42,5 +43,12 @@ def rectifications_mark_overdue(*, today: datetime.date) -> int:
             text=_("已超过整改期限 %(deadline)s") % {"deadline": task.deadline.isoformat()},
         )
         for task in tasks
+    )
+    audit_batch(
+        action="rectifications_overdue",
+        model=RectificationTask,
+        object=f"rectification:overdue:{today.isoformat()}",
+        text=_("整改逾期标记"),
+        summary={"day": today.isoformat(), "tasks": [t.pk for t in tasks]},
     )
     return len(tasks)

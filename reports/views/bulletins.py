@@ -73,6 +73,10 @@ def bulletin_list(request):
         context["drafts"] = list(visible.filter(status=BulletinStatus.DRAFT))
         context["busy"] = BUSY
         context["build_form"] = BuildMonthForm(initial={"period": _previous_month()})
+    from reports.sections import masked_titles  # as ``_sections_context``: loaded when first needed
+
+    page.object_list = masked_titles(page.object_list)
+    masked_titles(context.get("drafts", []))
     return render(request, "reports/bulletin_list.html", context)
 
 

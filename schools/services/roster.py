@@ -9,6 +9,7 @@ one transaction, with bulk queries. It never deletes: rows missing from the file
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bureau import access
+from bureau.audit import audit_batch
 from bureau.models import AcademicYear
 from core.errors import NotAllowed
-from core.spreadsheets import Problem, check_upload, error, warning
+from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from schools import roster
 from schools.models import (
     GRADE_SHORT,
@@ -96,16 +98,30 @@ def roster_import(*, data: bytes, name: str, user, dry_run: bool) -> RosterResul
     parsed = roster.parse_roster(data, kind)
     if dry_run:
         return _roster_plan(parsed).result(committed=False)
-    return _roster_commit(parsed, user)
+    return _roster_commit(parsed, user, data=data, name=name)
 
 
 @transaction.atomic
-def _roster_commit(parsed: RosterParse, user) -> RosterResult:
+def _roster_commit(parsed: RosterParse, user, *, data: bytes, name: str) -> RosterResult:
     plan = _roster_plan(parsed)
     if any(p.is_error for p in plan.problems):
         return plan.result(committed=False)
     _roster_apply(plan, user)
-    return plan.result(committed=True)
+    result = plan.result(committed=True)
+    # One audit entry for the whole import (its rows are written in bulk).
+    audit_batch(
+        action="roster_import",
+        model=School,
+        object=f"roster:{safe_display_name(name)[:120]}",
+        text=safe_display_name(name)[:120],
+        user=user,
+        summary={
+            "file_name": safe_display_name(name)[:120],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "sheets": result.sheets,
+        },
+    )
+    return result
 
 
 @dataclass

@@ -118,8 +118,9 @@ def test_upload_preview_and_annotated_workbook(exam, client_for, principal):
     preview = client.get(response["Location"])
     assert preview.status_code == 200 and "130" in preview.content.decode()
     assert_no_store(preview)
-    annotated = client.get(response["Location"] + "annotated/")
-    assert annotated.status_code == 200
+    # A refused file is not kept: its annotated copy comes from the file chosen again.
+    annotated = client.post(response["Location"] + "annotated/", {"file": a_file()})
+    assert annotated.status_code == 200 and annotated["Content-Type"] == XLSX
     assert_no_store(annotated)
 
 

@@ -5,7 +5,7 @@ the demo county (charts, tables, forms, the API docs, Django admin) and not one
 import pytest
 from django.conf import settings
 
-from bureau import demo
+import demo
 from bureau.models import User
 from exams.models import Exam, ExamState
 from inspections.models import ChecklistTemplate, RectificationTask, Visit, VisitStatus

@@ -3,6 +3,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bureau.audit import audit_actor
 from bureau.models import Role
 from bureau.services import user_upsert
 from core.errors import DomainError
@@ -17,7 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--school", help="school code (required for a principal)")
         parser.add_argument("--name", default="", help="full name")
 
-    def handle(self, *args, username, role, school, name, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the command line and the OS user (docs/audit.md).
+        with audit_actor():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, username, role, school, name, **options):
         password = os.environ.get("TIZHI_PASSWORD")
         if not password and options.get("interactive", True) and os.isatty(0):
             password = getpass.getpass("密码 / Password: ")

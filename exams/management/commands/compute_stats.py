@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bureau.audit import audit_actor
 from exams.models import Exam, ExamEntry, StatsStatus, StudentResult, UnitStat
 from exams.services.stats import stats_compute
 
@@ -25,7 +26,12 @@ class Command(BaseCommand):
             "--all", action="store_true", dest="every", help=_("重新计算所有有成绩的考试")
         )
 
-    def handle(self, *args, exam=None, every=False, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the command line and the OS user (docs/audit.md).
+        with audit_actor():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, exam=None, every=False, **options):
         if every == bool(exam):
             raise CommandError(_("请给出一个考试代码，或使用 --all"))
         if exam:

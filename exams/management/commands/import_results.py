@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bureau.audit import audit_actor
 from core.errors import DomainError
 from core.spreadsheets import max_upload_bytes
 from exams.models import Exam
@@ -26,7 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--school", help="学校代码；省略时文件须有“学校代码”列")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
-    def handle(self, *args, exam, file, school, dry_run, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the command line and the OS user (docs/audit.md).
+        with audit_actor():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, exam, file, school, dry_run, **options):
         found = Exam.objects.filter(code=exam).first()
         if found is None:
             raise CommandError(f"考试不存在：{exam}")

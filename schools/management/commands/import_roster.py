@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bureau.audit import audit_actor
 from core.errors import DomainError
 from core.spreadsheets import max_upload_bytes
 from schools.services.roster import roster_import
@@ -20,7 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("file", help="名册文件（.xlsx、.xls 或 .csv）")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the command line and the OS user (docs/audit.md).
+        with audit_actor():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, file, dry_run, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
