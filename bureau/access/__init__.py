@@ -41,8 +41,32 @@ from .students import (
     students_for,
     visited_school_ids,
 )
+from .targets import (
+    BOARD_READERS,
+    TARGET_MANAGERS,
+    can_acknowledge,
+    can_confirm_entry,
+    can_download_letter,
+    can_enter_indicator,
+    can_manage_targets,
+    can_see_board,
+    target_get_for,
+    target_school_ids,
+    targets_for,
+)
 
 __all__ = [
+    "BOARD_READERS",
+    "TARGET_MANAGERS",
+    "can_acknowledge",
+    "can_confirm_entry",
+    "can_download_letter",
+    "can_enter_indicator",
+    "can_manage_targets",
+    "can_see_board",
+    "target_get_for",
+    "target_school_ids",
+    "targets_for",
     "AGGREGATES",
     "ALL_SEEING",
     "MANAGERS",
