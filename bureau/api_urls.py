@@ -8,6 +8,7 @@ from exams import api as exams_api
 from inspections import api as inspections_api
 from reports import api as reports_api
 from schools import api as schools_api
+from targets import api as targets_api
 
 from . import api
 
@@ -20,6 +21,7 @@ router.register("visits", inspections_api.VisitViewSet, basename="visit")
 router.register("rectifications", inspections_api.RectificationViewSet, basename="rectification")
 router.register("observations", inspections_api.ObservationViewSet, basename="observation")
 router.register("accountability", inspections_api.AccountabilityViewSet, basename="accountability")
+router.register("targets", targets_api.TargetViewSet, basename="target")
 router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
 
 urlpatterns = [

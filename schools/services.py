@@ -9,6 +9,7 @@ one transaction, with bulk queries. It never deletes: rows missing from the file
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,10 +35,13 @@ from .models import (
     Zone,
 )
 from .roster import ASSIGNMENTS, CLASSES, SCHOOLS, SHEETS, TEACHERS, Record, RosterParse
+from .signals import roster_changed
 
 CHANGE_REASON = "名册导入"
 _CHUNK = 900  # stays under SQLite's bound-parameter limit
 
+
+logger = logging.getLogger(__name__)
 
 # --- roster import -------------------------------------------------------------------------
 
@@ -106,7 +110,14 @@ def _roster_commit(parsed: RosterParse, user) -> RosterResult:
     if any(p.is_error for p in plan.problems):
         return plan.result(committed=False)
     _roster_apply(plan, user)
+    transaction.on_commit(lambda: _announce(user))
     return plan.result(committed=True)
+
+
+def _announce(user) -> None:
+    for receiver, result in roster_changed.send_robust(sender=School, user=user):
+        if isinstance(result, Exception):
+            logger.error("after the roster import: %s failed: %r", receiver, result)
 
 
 @dataclass
