@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("exams.urls")),
     path("", include("inspections.urls")),
+    path("", include("targets.urls")),
     path("", include("reports.urls")),
 ]
 

@@ -147,5 +147,12 @@ def red_rows(*, user, schools) -> list[dict]:
             continue
         for row in target_line(target, user).rows:
             if row["school_id"] in ids and row["status"] == "red":
-                found.append({"target": target, "school": names[row["school_id"]], **row})
+                found.append(
+                    {
+                        "goal": target,
+                        "school": names[row["school_id"]],
+                        "actual": row["actual"],
+                        "target_value": row["target"],
+                    }
+                )
     return found
