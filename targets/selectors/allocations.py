@@ -107,7 +107,7 @@ def allocation_plan(
 ) -> Plan:
     """The allocation under a basis (the target's own by default), its fixed quotas kept."""
     basis = basis or target.basis or Basis.ENROLLED
-    if baseline_exam is None and basis == target.basis:
+    if baseline_exam is None:
         baseline_exam = target.baseline_exam
     if weights is None and basis == Basis.CUSTOM:
         weights = target.weights

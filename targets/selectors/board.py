@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from bureau import access
 from bureau.models import AcademicYear
-from exams.models import Exam, StatsStatus
+from exams.models import Exam, ExamState, StatsStatus
 from schools.models import School
 
 from ..models import Measure, Target
@@ -72,12 +72,17 @@ def year_of(year_name: str | None) -> AcademicYear | None:
 
 
 def trend(target: Target, user) -> list[dict]:
-    """The county's actual and status against each exam of the year that has statistics."""
+    """The county's actual and status against each published exam of the year (an exam still
+    open for upload would read as a fall)."""
     if target.measure not in EXAM_MEASURES:
         return []
     exams = (
         access.exams_for(user)
-        .filter(pk__in=measuring_exams(target), stats_status=StatsStatus.FRESH)
+        .filter(
+            pk__in=measuring_exams(target),
+            state=ExamState.PUBLISHED,
+            stats_status=StatsStatus.FRESH,
+        )
         .order_by("date", "pk")
     )
     points = []
