@@ -10,6 +10,7 @@ from reports import api as reports_api
 from rewards import api as rewards_api
 from rewards.api.evaluations import EvaluationsView
 from schools import api as schools_api
+from targets import api as targets_api
 
 from . import api, api_audit
 
@@ -22,6 +23,7 @@ router.register("visits", inspections_api.VisitViewSet, basename="visit")
 router.register("rectifications", inspections_api.RectificationViewSet, basename="rectification")
 router.register("observations", inspections_api.ObservationViewSet, basename="observation")
 router.register("accountability", inspections_api.AccountabilityViewSet, basename="accountability")
+router.register("targets", targets_api.TargetViewSet, basename="target")
 router.register("bulletins", reports_api.BulletinViewSet, basename="bulletin")
 router.register("schemes", rewards_api.SchemeViewSet, basename="scheme")
 

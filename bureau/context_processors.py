@@ -24,6 +24,7 @@ def navigation(request):
     items.append((pgettext("nav", "教师"), reverse("schools:teachers"), "teachers"))
     items.append((pgettext("nav", "交流轮岗"), reverse("schools:exchanges"), "exchanges"))
     items.append((pgettext("nav", "考试"), reverse("exams:list"), "exams"))
+    items.append((pgettext("nav", "目标"), reverse("targets:board"), "targets"))
     items.append((pgettext("nav", "督导"), reverse("inspections:visits"), "inspections"))
     items.append((pgettext("nav", "整改"), reverse("inspections:rectifications"), "rectifications"))
     items.append((pgettext("nav", "听课"), reverse("inspections:observations"), "observations"))

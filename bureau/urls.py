@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("exams.urls")),
     path("", include("inspections.urls")),
+    path("", include("targets.urls")),
     path("", include("rewards.urls")),
     path("", include("reports.urls")),
 ]

@@ -41,6 +41,7 @@ from inspections.selectors import observation_compliance, visit_score
 from schools.exchanges import TARGET_BACKBONE_SHARE, TARGET_SHARE
 from schools.models import GRADE_NAMES, School, Stage, Student, TeacherExchange
 from schools.selectors import Period, academic_period, exchange_overview
+from targets.selectors.bulletin import exam_target_line, target_progress_section
 
 CONTENT_VERSION = 1
 MOVERS = 3  # schools shown as biggest risers and fallers
@@ -91,6 +92,7 @@ def gather_sections(period: datetime.date) -> dict:
         "start": start.isoformat(),
         "end": end.isoformat(),
         "exams": exam_sections(start, end),
+        "targets": target_progress_section(end),
         "inspections": inspection_section(start, end),
         "rectifications": rectification_section(start, end),
         "observations": observation_section(start, end),
@@ -142,7 +144,7 @@ def _ranked_first(rows: list[dict]) -> list[dict]:
 def exam_section(exam: Exam) -> dict:
     """One exam: county figures per subject and the total, the school ranking by the total's
     composite, the biggest movers by rank against the previous comparable exam and by stored
-    value-added, the max gap per 学段, and the target (none yet)."""
+    value-added, the max gap per 学段, and the targets it measures (their county figures)."""
     subjects = list(
         ExamSubject.objects.filter(exam=exam)
         .order_by("order", "id")
@@ -209,7 +211,7 @@ def exam_section(exam: Exam) -> dict:
         else {"up": [], "down": []},
         "value_added": value_added_movers(exam, schools),
         "gaps": exam_gaps(exam, ranking_subject),
-        "target": None,  # the targets app holds no exam targets yet: the PDF says 暂无目标
+        "target": exam_target_line(exam),  # None: the PDF says 暂无目标
     }
 
 

@@ -188,6 +188,8 @@ def celery_worker(transactional_db, tmp_path, request):
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        # Tasks the worker queues itself (target progress after statistics) stay on its queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         # The test's own folder for files (set by _fast_and_eager), shared with the worker.
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
     }

@@ -96,6 +96,19 @@ from .students import (
     students_for,
     visited_school_ids,
 )
+from .targets import (
+    BOARD_READERS,
+    TARGET_MANAGERS,
+    can_acknowledge,
+    can_confirm_entry,
+    can_download_letter,
+    can_enter_indicator,
+    can_manage_targets,
+    can_see_board,
+    target_get_for,
+    target_school_ids,
+    targets_for,
+)
 
 __all__ = [
     "accountability_for",
@@ -124,6 +137,17 @@ __all__ = [
     "scheme_get_for",
     "schemes_for",
     "can_read_audit",
+    "BOARD_READERS",
+    "TARGET_MANAGERS",
+    "can_acknowledge",
+    "can_confirm_entry",
+    "can_download_letter",
+    "can_enter_indicator",
+    "can_manage_targets",
+    "can_see_board",
+    "target_get_for",
+    "target_school_ids",
+    "targets_for",
     "AGGREGATES",
     "ALL_SEEING",
     "COVERAGE_ROLES",

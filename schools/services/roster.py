@@ -10,6 +10,7 @@ one transaction, with bulk queries. It never deletes: rows missing from the file
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +36,13 @@ from schools.models import (
     Zone,
 )
 from schools.roster import ASSIGNMENTS, CLASSES, SCHOOLS, SHEETS, TEACHERS, Record, RosterParse
+from schools.signals import roster_changed
 
 CHANGE_REASON = "名册导入"
 _CHUNK = 900  # stays under SQLite's bound-parameter limit
 
+
+logger = logging.getLogger(__name__)
 
 # --- roster import -------------------------------------------------------------------------
 
@@ -121,7 +125,14 @@ def _roster_commit(parsed: RosterParse, user, *, data: bytes, name: str) -> Rost
             "sheets": result.sheets,
         },
     )
+    transaction.on_commit(lambda: _announce(user))
     return result
+
+
+def _announce(user) -> None:
+    for receiver, result in roster_changed.send_robust(sender=School, user=user):
+        if isinstance(result, Exception):
+            logger.error("after the roster import: %s failed: %r", receiver, result)
 
 
 @dataclass

@@ -62,15 +62,16 @@ def test_contents_page_numbers_and_running_header(world):
     path = build.bulletin_pdf_path(bulletin)
     first = squeeze(pdf_text(path, 1))
     assert "目录" in first
-    toc = dict(re.findall(r"([一二三四五六七]、[^.\d]+?)\.{3,}(\d+)", first))
+    toc = dict(re.findall(r"([一二三四五六七八]、[^.\d]+?)\.{3,}(\d+)", first))
     assert list(toc) == [
         "一、考试情况",
-        "二、督导情况",
-        "三、整改情况",
-        "四、推门听课",
-        "五、交流轮岗",
-        "六、工作动态",
-        "七、先进典型",
+        "二、目标进展",
+        "三、督导情况",
+        "四、整改情况",
+        "五、推门听课",
+        "六、交流轮岗",
+        "七、工作动态",
+        "八、先进典型",
     ]
     assert toc["一、考试情况"] == "1"
     for heading, page in toc.items():  # each entry points at the page its heading is on
