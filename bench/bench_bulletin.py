@@ -5,7 +5,7 @@
 
 Runs in a throwaway PostgreSQL database (``bench/_common.py``): loads the demo county
 (``load_demo --size county``: about 60 schools, 50,000 students, a year of exams, visits,
-rectifications, observations, exchanges), then times ``reports.build.bulletin_build`` for the
+rectifications, observations, exchanges), then times ``reports.services.bulletins.bulletin_build`` for the
 month (default November 2026: the demo's 期中 exams, its busiest month), after one warm-up
 build (fonts, matplotlib and WeasyPrint caches). Reports the median of ``--runs`` cold builds
 (the chart cache cleared), the pages, where the time goes (the sections (SQL), the charts, the
@@ -29,13 +29,13 @@ GOAL_SECONDS = 3.0
 
 def parts(period: datetime.date) -> tuple[dict[str, float], Callable[[], object]]:
     """One more build, step by step and one step at a time (in a build the charts are drawn by
-    a forked child while the HTML is written and parsed: ``reports.aside``), and its last step
+    a forked child while the HTML is written and parsed: ``reports.rendering.aside``), and its last step
     to run again: the rendering of the HTML, its charts at hand."""
-    from reports import build
-    from reports.charts import by_name, chart_names, charts_for
     from reports.models import Bulletin
-    from reports.pdf import render_pdf
-    from reports.sections import gather_sections
+    from reports.rendering import context as build
+    from reports.rendering.charts import by_name, chart_names, charts_for
+    from reports.rendering.pdf import render_pdf
+    from reports.rendering.sections import gather_sections
 
     spent = {}
     t = time.perf_counter()
@@ -103,8 +103,8 @@ def main() -> None:
 
         from django.core.cache import cache
 
-        from reports.build import bulletin_build
         from reports.models import Bulletin
+        from reports.services.bulletins import bulletin_build
 
         if args.close_open_exams:
             from exams.models import Exam, ExamState

@@ -1,6 +1,6 @@
 """Admin: for looking bulletins up and mending by hand. Bulletins are built, edited and
 published through the pages, the API and ``build_bulletin``, which go through
-``reports.services`` and ``reports.build``; their data snapshot and PDF are read-only here."""
+``reports.services.bulletins`` and ``reports.rendering.context``; their data snapshot and PDF are read-only here."""
 
 from django.contrib import admin
 

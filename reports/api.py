@@ -9,9 +9,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
+from reports.rendering.sections import mask_students, masked_titles
+
 from . import selectors
 from .models import Bulletin, BulletinStatus
-from .sections import mask_students, masked_titles
 
 
 def _status_field():

@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import TEXT_MAX, TITLE_MAX
+from reports.services.bulletins import TEXT_MAX, TITLE_MAX
 
 
 class BulletinForm(forms.Form):

@@ -23,7 +23,7 @@ TIME_LIMIT = 6 * 60
 def build_bulletin(bulletin_id: int) -> str:
     """Builds one bulletin's PDF. Answers the final build status ("done", "failed"), or
     "missing" when the bulletin no longer exists, "published" when it is already out."""
-    from .build import bulletin_build
+    from reports.services.bulletins import bulletin_build
 
     try:
         bulletin = Bulletin.objects.get(pk=bulletin_id)
@@ -60,7 +60,7 @@ def _fail(bulletin_id: int, message: str) -> None:
 def build_monthly_bulletin() -> int | None:
     """On the 1st: the previous month's draft. Skips quietly (answers its id without building)
     when that month is already published."""
-    from .build import bulletin_get_or_create
+    from reports.services.bulletins import bulletin_get_or_create
 
     first = timezone.localdate().replace(day=1)
     period = (first - datetime.timedelta(days=1)).replace(day=1)

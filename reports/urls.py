@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import award_notice
+from reports.views import awards
 from reports.views import bulletins as views
 
 app_name = "reports"
@@ -15,5 +15,5 @@ urlpatterns = [
     path("bulletins/<int:pk>/edit/", views.bulletin_edit, name="edit"),
     path("bulletins/<int:pk>/build/", views.bulletin_rebuild, name="build"),
     path("bulletins/<int:pk>/publish/", views.bulletin_publish, name="publish"),
-    path("rewards/<slug:code>/notice.pdf", award_notice.award_notice, name="award_notice"),
+    path("rewards/<slug:code>/notice.pdf", awards.award_notice, name="award_notice"),
 ]

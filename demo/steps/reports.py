@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from demo import DemoContext, demo_cleanup, demo_step
 from reports.models import Bulletin, BulletinRead
-from reports.services import bulletin_mark_read, bulletin_publish
+from reports.services.bulletins import bulletin_mark_read, bulletin_publish
 from schools.models import Backbone, Locality, Student
 
 DEMO_MONTHS = (datetime.date(2026, 8, 1), datetime.date(2026, 9, 1), datetime.date(2026, 10, 1))
@@ -86,7 +86,7 @@ def _featured_teachers(ctx: DemoContext, count: int) -> list:
 
 @demo_step(order=140)
 def bulletins(ctx: DemoContext) -> None:
-    from reports.build import bulletin_build, default_title
+    from reports.services.bulletins import bulletin_build, default_title
 
     staff, leader = ctx.users["staff"], ctx.users["leader"]
     teachers = _featured_teachers(ctx, len(DEMO_MONTHS))
@@ -135,7 +135,7 @@ def bulletins(ctx: DemoContext) -> None:
 
 @demo_cleanup(order=140)
 def delete_bulletins(ctx: DemoContext) -> None:
-    from reports.build import bulletin_pdf_path
+    from reports.services.bulletins import bulletin_pdf_path
 
     for bulletin in Bulletin.objects.all():
         path = bulletin_pdf_path(bulletin)

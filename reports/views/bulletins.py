@@ -23,16 +23,17 @@ from django.views.decorators.http import require_POST
 
 from bureau import access
 from core.errors import DomainError
-from reports import selectors, services
+from reports import selectors
 from reports.forms import BuildMonthForm, BulletinForm
 from reports.models import BuildStatus, Bulletin, BulletinStatus
+from reports.services import bulletins as services
 
 PAGE_SIZE = 24
 BUSY = (BuildStatus.QUEUED, BuildStatus.RUNNING)
 
 
 def _pdf_path(bulletin: Bulletin):
-    from reports.build import bulletin_pdf_path
+    from reports.services.bulletins import bulletin_pdf_path
 
     return bulletin_pdf_path(bulletin)
 
@@ -40,7 +41,7 @@ def _pdf_path(bulletin: Bulletin):
 def _sections_context(bulletin: Bulletin) -> dict:
     """What ``reports/_sections.html`` needs: the same as the PDF gets, so that the page and
     the PDF say the same (charts included: the page is read on phones instead of the PDF)."""
-    from reports.build import bulletin_context
+    from reports.rendering.context import bulletin_context
 
     return bulletin_context(bulletin)
 
@@ -73,7 +74,9 @@ def bulletin_list(request):
         context["drafts"] = list(visible.filter(status=BulletinStatus.DRAFT))
         context["busy"] = BUSY
         context["build_form"] = BuildMonthForm(initial={"period": _previous_month()})
-    from reports.sections import masked_titles  # as ``_sections_context``: loaded when first needed
+    from reports.rendering.sections import (
+        masked_titles,  # as ``_sections_context``: loaded when first needed
+    )
 
     page.object_list = masked_titles(page.object_list)
     masked_titles(context.get("drafts", []))

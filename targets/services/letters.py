@@ -3,7 +3,7 @@ schools' in one document, or a zip of one PDF per school.
 
 A letter needs nothing from outside its HTML (the stylesheet is inline, there are no
 images), so its URL fetcher refuses every URL: an address that reached the HTML would
-render as nothing. (``reports.pdf`` has the bulletin's fetcher; targets sit below reports
+render as nothing. (``reports.rendering.pdf`` has the bulletin's fetcher; targets sit below reports
 and do not import it.)"""
 
 from __future__ import annotations

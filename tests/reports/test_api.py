@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from reports import services
 from reports.models import BulletinRead, BulletinStatus
+from reports.services import bulletins as services
 
 from .test_pages import make_bulletin
 

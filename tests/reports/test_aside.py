@@ -1,11 +1,11 @@
-"""reports.aside.Aside: work done by a forked child, with the parent as the fallback."""
+"""reports.rendering.aside.Aside: work done by a forked child, with the parent as the fallback."""
 
 import os
 import time
 
 import pytest
 
-from reports.aside import Aside
+from reports.rendering.aside import Aside
 
 PARENT = os.getpid()
 

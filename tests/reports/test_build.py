@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 
 from core.errors import DomainError
-from reports import build
 from reports.models import Bulletin
+from reports.services import bulletins
 
 from ..conftest import require_binary
 from .world import PERIOD, build_world
@@ -27,14 +27,14 @@ def pdf_text(path) -> str:
 
 
 def test_build_creates_the_draft_and_its_pdf(world, staff):
-    bulletin = build.bulletin_build(period=datetime.date(2026, 11, 17), user=staff)
+    bulletin = bulletins.bulletin_build(period=datetime.date(2026, 11, 17), user=staff)
     assert bulletin.period == PERIOD
     assert (bulletin.year, bulletin.number) == (2026, 1)
     assert bulletin.title == f"{settings.TIZHI_BUREAU_NAME}聚力提质工作简报"
     assert bulletin.status == "draft" and bulletin.created_by == staff
     assert bulletin.build_status == "done" and bulletin.build_error == ""
     assert bulletin.built_at is not None
-    path = build.bulletin_pdf_path(bulletin)
+    path = bulletins.bulletin_pdf_path(bulletin)
     assert path is not None and path.parent == settings.MEDIA_ROOT / "bulletins"
     assert path.read_bytes()[:5] == b"%PDF-"
     assert bulletin.pages >= 2
@@ -44,9 +44,9 @@ def test_build_creates_the_draft_and_its_pdf(world, staff):
 
 
 def test_building_twice_gives_the_same_content_and_pages_and_one_file(world):
-    first = build.bulletin_build(period=PERIOD)
-    old_path = build.bulletin_pdf_path(first)
-    second = build.bulletin_build(period=PERIOD)
+    first = bulletins.bulletin_build(period=PERIOD)
+    old_path = bulletins.bulletin_pdf_path(first)
+    second = bulletins.bulletin_build(period=PERIOD)
     assert second.pk == first.pk
     assert second.content == first.content
     assert second.pages == first.pages
@@ -57,26 +57,26 @@ def test_building_twice_gives_the_same_content_and_pages_and_one_file(world):
 
 
 def test_an_edited_title_is_kept(world):
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(title="十一月特刊")
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     assert bulletin.title == "十一月特刊"
-    assert "十一月特刊" in pdf_text(build.bulletin_pdf_path(bulletin))
+    assert "十一月特刊" in pdf_text(bulletins.bulletin_pdf_path(bulletin))
 
 
 def test_a_published_bulletin_is_not_rebuilt(world):
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(status="published")
     with pytest.raises(DomainError, match="已发布的简报不能重新生成"):
-        build.bulletin_build(period=PERIOD)
+        bulletins.bulletin_build(period=PERIOD)
     bulletin.refresh_from_db()
-    assert build.bulletin_pdf_path(bulletin) is not None
+    assert bulletins.bulletin_pdf_path(bulletin) is not None
 
 
 def test_numbering_counts_per_year(db):
     numbers = {}
     for day in ["2026-10-01", "2026-11-05", "2026-12-31", "2027-01-15", "2027-02-01"]:
-        b = build.bulletin_get_or_create(period=datetime.date.fromisoformat(day))
+        b = bulletins.bulletin_get_or_create(period=datetime.date.fromisoformat(day))
         numbers[b.period_label] = (b.year, b.number)
     assert numbers == {
         "2026-10": (2026, 1),
@@ -86,39 +86,39 @@ def test_numbering_counts_per_year(db):
         "2027-02": (2027, 2),
     }
     # Asking again for a month gives its bulletin, not a new number.
-    assert build.bulletin_get_or_create(period=datetime.date(2026, 12, 2)).number == 3
+    assert bulletins.bulletin_get_or_create(period=datetime.date(2026, 12, 2)).number == 3
 
 
 def test_a_rendering_error_keeps_the_previous_pdf(world, monkeypatch):
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     before = (bulletin.pdf_name, bulletin.pages)
 
     def broken(html, **kwargs):
         raise RuntimeError("字体缺失")
 
-    monkeypatch.setattr("reports.pdf.render_pdf", broken)
-    failed = build.bulletin_build(period=PERIOD)
+    monkeypatch.setattr("reports.rendering.pdf.render_pdf", broken)
+    failed = bulletins.bulletin_build(period=PERIOD)
     assert failed.build_status == "failed"
     assert failed.build_error == "字体缺失"
     assert (failed.pdf_name, failed.pages) == before
-    assert build.bulletin_pdf_path(failed) is not None
+    assert bulletins.bulletin_pdf_path(failed) is not None
     assert list((settings.MEDIA_ROOT / "bulletins").glob(".*.tmp")) == []
 
     monkeypatch.undo()
-    again = build.bulletin_build(period=PERIOD)
+    again = bulletins.bulletin_build(period=PERIOD)
     assert again.build_status == "done" and again.build_error == ""
 
 
 def test_no_pdf_path_without_a_file(db):
-    bulletin = build.bulletin_get_or_create(period=PERIOD)
-    assert build.bulletin_pdf_path(bulletin) is None
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD)
+    assert bulletins.bulletin_pdf_path(bulletin) is None
     bulletin.pdf_name = "missing.pdf"
-    assert build.bulletin_pdf_path(bulletin) is None
+    assert bulletins.bulletin_pdf_path(bulletin) is None
 
 
 def test_an_empty_month_says_so(db):
-    bulletin = build.bulletin_build(period=datetime.date(2026, 3, 1))
-    text = pdf_text(build.bulletin_pdf_path(bulletin))
+    bulletin = bulletins.bulletin_build(period=datetime.date(2026, 3, 1))
+    text = pdf_text(bulletins.bulletin_pdf_path(bulletin))
     for empty in [
         "本月无考试",
         "本月无督导记录",
@@ -134,10 +134,10 @@ def test_the_pdf_holds_the_charts_drawn_aside(world):
     from django.core.cache import cache
 
     cache.clear()  # drawn now, by a forked child, not taken from an earlier build
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     pdfimages = require_binary("pdfimages")
     listing = subprocess.run(
-        [pdfimages, "-list", str(build.bulletin_pdf_path(bulletin))],
+        [pdfimages, "-list", str(bulletins.bulletin_pdf_path(bulletin))],
         capture_output=True,
         text=True,
         check=True,
@@ -150,7 +150,7 @@ def test_the_pdf_holds_the_charts_drawn_aside(world):
 def test_a_chart_that_cannot_be_drawn_fails_the_build_with_its_message(world, monkeypatch):
     from django.core.cache import cache
 
-    from reports import charts
+    from reports.rendering import charts
 
     cache.clear()
 
@@ -158,7 +158,7 @@ def test_a_chart_that_cannot_be_drawn_fails_the_build_with_its_message(world, mo
         raise charts.ChartFontMissing("字体 Noto Sans CJK SC 未安装")
 
     monkeypatch.setattr(charts, "composite_chart", no_font)
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     assert bulletin.build_status == "failed"
     assert bulletin.build_error == "字体 Noto Sans CJK SC 未安装"
     assert bulletin.pdf_name == ""
@@ -171,7 +171,7 @@ def test_the_page_version_shows_the_same_charts_as_data_uris(world, staff, clien
 
     from PIL import Image
 
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     html = client_for(staff).get(f"/bulletins/{bulletin.pk}/").content.decode()
     sources = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(sources) == 2  # the exam's and the inspections' charts

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from reports import build, charts
 from reports.models import Bulletin
+from reports.rendering import charts
+from reports.rendering import context as build
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 
 import demo
 from reports import selectors
-from reports.build import bulletin_pdf_path
 from reports.models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
+from reports.services.bulletins import bulletin_pdf_path
 from schools.models import Student
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import subprocess
 
 import pytest
 
-from reports import build, sections
 from reports.models import Bulletin
+from reports.rendering import sections
+from reports.services import bulletins
 
 from ..conftest import require_binary
 from ..factories import ExamFactory, StudentFactory
@@ -59,17 +60,17 @@ def test_a_plain_set_of_names_is_normalised_too():
 
 @pytest.fixture
 def bulletin(names, staff):
-    bulletin = build.bulletin_get_or_create(period=PERIOD, user=staff)
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD, user=staff)
     Bulletin.objects.filter(pk=bulletin.pk).update(
         title=f"表扬{SPACED}专刊",
         news=f"{ZERO_WIDTH}在县运动会获奖。",
         examples=f"{FULL_WIDTH}同学助人为乐，李华进步明显。",
     )
-    return build.bulletin_build(period=PERIOD, user=staff)
+    return bulletins.bulletin_build(period=PERIOD, user=staff)
 
 
 def test_the_pdf_masks_title_and_staff_text(bulletin):
-    text = pdf_text(build.bulletin_pdf_path(bulletin))
+    text = pdf_text(bulletins.bulletin_pdf_path(bulletin))
     flat = "".join(text.split())
     assert "表扬张*明专刊" in flat
     assert "张*明在县运动会获奖" in flat

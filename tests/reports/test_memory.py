@@ -7,7 +7,7 @@ import os
 import pytest
 
 from reports import tasks
-from reports.build import bulletin_get_or_create
+from reports.services.bulletins import bulletin_get_or_create
 
 from .world import PERIOD, build_world
 

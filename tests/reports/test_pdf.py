@@ -7,9 +7,10 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from reports import build
 from reports.models import Bulletin
-from reports.pdf import FetchRefused, SafeURLFetcher, render_pdf
+from reports.rendering import context as build
+from reports.rendering.pdf import FetchRefused, SafeURLFetcher, render_pdf
+from reports.services import bulletins
 from schools.models import Student
 
 from ..conftest import require_binary
@@ -35,8 +36,8 @@ def squeeze(text: str) -> str:
 
 
 def test_the_figures_and_school_names_are_in_the_pdf(world):
-    bulletin = build.bulletin_build(period=PERIOD)
-    text = pdf_text(build.bulletin_pdf_path(bulletin))
+    bulletin = bulletins.bulletin_build(period=PERIOD)
+    text = pdf_text(bulletins.bulletin_pdf_path(bulletin))
     flat = squeeze(text)
     assert f"{settings.TIZHI_BUREAU_NAME}聚力提质工作简报" in flat
     assert "2026年第1期" in flat
@@ -58,8 +59,8 @@ def test_the_figures_and_school_names_are_in_the_pdf(world):
 
 
 def test_contents_page_numbers_and_running_header(world):
-    bulletin = build.bulletin_build(period=PERIOD)
-    path = build.bulletin_pdf_path(bulletin)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
+    path = bulletins.bulletin_pdf_path(bulletin)
     first = squeeze(pdf_text(path, 1))
     assert "目录" in first
     toc = dict(re.findall(r"([一二三四五六七八]、[^.\d]+?)\.{3,}(\d+)", first))
@@ -86,9 +87,9 @@ def test_contents_page_numbers_and_running_header(world):
 
 def test_the_fonts_are_embedded_noto_cjk(world):
     pdffonts = require_binary("pdffonts")
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     out = subprocess.run(
-        [pdffonts, str(build.bulletin_pdf_path(bulletin))], capture_output=True, text=True
+        [pdffonts, str(bulletins.bulletin_pdf_path(bulletin))], capture_output=True, text=True
     ).stdout
     fonts = [line for line in out.splitlines()[2:] if line.strip()]
     assert any("Noto-Sans-CJK-SC" in line for line in fonts)
@@ -97,23 +98,23 @@ def test_the_fonts_are_embedded_noto_cjk(world):
 
 
 def test_more_schools_and_exams_make_more_pages(world):
-    small = build.bulletin_build(period=PERIOD)
+    small = bulletins.bulletin_build(period=PERIOD)
     pages_before = small.pages
     more_schools(40, world["year"])
-    big = build.bulletin_build(period=PERIOD)
+    big = bulletins.bulletin_build(period=PERIOD)
     assert [e["code"] for e in big.content["exams"]] == ["N1", "N2"]
     assert big.pages > pages_before + 1
-    assert "第42实验中学" in squeeze(pdf_text(build.bulletin_pdf_path(big)))
+    assert "第42实验中学" in squeeze(pdf_text(bulletins.bulletin_pdf_path(big)))
 
 
 def test_no_student_name_is_ever_in_the_pdf(world):
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(
         examples="张小明同学在全县联考中进步显著，王芳芳同学获市级一等奖。\n\n李华、赵一鸣表现突出。",
         news="本月表彰张小明等同学。",
     )
-    bulletin = build.bulletin_build(period=PERIOD)
-    text = squeeze(pdf_text(build.bulletin_pdf_path(bulletin)))
+    bulletin = bulletins.bulletin_build(period=PERIOD)
+    text = squeeze(pdf_text(bulletins.bulletin_pdf_path(bulletin)))
     assert "张*明同学在全县联考中进步显著" in text
     assert "王*芳同学获市级一等奖" in text
     assert "李*、赵*鸣表现突出" in text
@@ -132,16 +133,16 @@ def test_urls_in_user_text_stay_text_and_fetch_nothing(world, monkeypatch):
         return original(self, url, headers)
 
     monkeypatch.setattr(SafeURLFetcher, "fetch", spy)
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(
         news='<img src="file:///etc/passwd"> 与 <img src="http://10.0.0.1/x.png">',
         examples='<script>alert(1)</script><a href="file:///etc/hosts">链接</a>',
     )
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     html = build.render_html(bulletin)
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
     assert "<script>" not in html
-    text = squeeze(pdf_text(build.bulletin_pdf_path(bulletin)))
+    text = squeeze(pdf_text(bulletins.bulletin_pdf_path(bulletin)))
     assert '<imgsrc="file:///etc/passwd">' in text  # shown as the literal text
     assert "root:" not in text
     # Only our charts were fetched, by name, from the build's own drawings.

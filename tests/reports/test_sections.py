@@ -1,10 +1,10 @@
-"""The data of a bulletin's sections (reports.sections), on the county of ``world.py``."""
+"""The data of a bulletin's sections (reports.rendering.sections), on the county of ``world.py``."""
 
 import datetime
 
 import pytest
 
-from reports import sections
+from reports.rendering import sections
 from schools.models import Student
 
 from .world import PERIOD, build_world

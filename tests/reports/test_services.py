@@ -8,8 +8,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed
-from reports import selectors, services
+from reports import selectors
 from reports.models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
+from reports.services import bulletins as services
 
 from ..factories import UserFactory
 from .test_pages import make_bulletin

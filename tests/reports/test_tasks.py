@@ -8,8 +8,9 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from bureau.celery import app as celery_app
-from reports import build, tasks
+from reports import tasks
 from reports.models import Bulletin
+from reports.services import bulletins
 
 from ..conftest import require_binary
 from .world import PERIOD, build_world
@@ -33,11 +34,11 @@ def test_the_monthly_beat_entry():
 
 
 def test_build_bulletin_task_builds_by_id(world):
-    bulletin = build.bulletin_get_or_create(period=PERIOD)
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD)
     assert tasks.build_bulletin.delay(bulletin.pk).get() == "done"
     bulletin.refresh_from_db()
     assert bulletin.build_status == "done" and bulletin.pages >= 2
-    assert build.bulletin_pdf_path(bulletin) is not None
+    assert bulletins.bulletin_pdf_path(bulletin) is not None
     # Safe to run twice: the same content and pages, one file.
     content, pages = bulletin.content, bulletin.pages
     assert tasks.build_bulletin.delay(bulletin.pk).get() == "done"
@@ -47,12 +48,12 @@ def test_build_bulletin_task_builds_by_id(world):
 
 
 def test_build_bulletin_task_records_a_failure(world, monkeypatch):
-    bulletin = build.bulletin_get_or_create(period=PERIOD)
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD)
 
     def broken(period):
         raise ValueError("数据异常")
 
-    monkeypatch.setattr("reports.sections.gather_sections", broken)
+    monkeypatch.setattr("reports.rendering.sections.gather_sections", broken)
     assert tasks.build_bulletin(bulletin.pk) == "failed"
     bulletin.refresh_from_db()
     assert (bulletin.build_status, bulletin.build_error) == ("failed", "数据异常")
@@ -60,7 +61,7 @@ def test_build_bulletin_task_records_a_failure(world, monkeypatch):
 
 def test_build_bulletin_task_on_a_missing_or_published_bulletin(db):
     assert tasks.build_bulletin(987654) == "missing"
-    bulletin = build.bulletin_get_or_create(period=PERIOD)
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(status="published", build_status="done")
     assert tasks.build_bulletin(bulletin.pk) == "published"
     bulletin.refresh_from_db()
@@ -92,7 +93,7 @@ def test_monthly_task_on_january_first_builds_december(db, monkeypatch):
 
 
 def test_monthly_task_skips_a_published_month(world, first_of_december):
-    bulletin = build.bulletin_build(period=PERIOD)
+    bulletin = bulletins.bulletin_build(period=PERIOD)
     Bulletin.objects.filter(pk=bulletin.pk).update(status="published")
     assert tasks.build_monthly_bulletin() == bulletin.pk
     after = Bulletin.objects.get(pk=bulletin.pk)
@@ -108,17 +109,17 @@ def test_build_bulletin_runs_on_a_real_worker(
 ):
     """Needs REDIS_URL and a PostgreSQL DATABASE_URL (skipped loudly otherwise). A prefork
     worker, as in production: its task runs in a daemonic process, which forks the child that
-    draws the charts (reports.aside)."""
+    draws the charts (reports.rendering.aside)."""
     from django.core.cache import cache
 
     build_world(school, other_school, staff, inspector)
     cache.clear()  # the worker draws the charts, none comes from an earlier build
-    bulletin = build.bulletin_get_or_create(period=PERIOD)
+    bulletin = bulletins.bulletin_get_or_create(period=PERIOD)
     result = tasks.build_bulletin.apply_async(args=[bulletin.pk], queue=celery_worker.queue)
     assert celery_worker.wait(result, timeout=120) == "done"
     bulletin.refresh_from_db()
     assert bulletin.build_status == "done" and bulletin.pages >= 2
-    path = build.bulletin_pdf_path(bulletin)  # written by the worker into the shared folder
+    path = bulletins.bulletin_pdf_path(bulletin)  # written by the worker into the shared folder
     assert path is not None and path.read_bytes()[:5] == b"%PDF-"
     images = subprocess.run(
         [require_binary("pdfimages"), "-list", str(path)],

@@ -2,7 +2,7 @@
 
 import datetime
 
-from reports import sections
+from reports.rendering import sections
 
 from .conftest import create
 from .test_api import PASS_COUNT

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
-from reports.build import bulletin_build, bulletin_pdf_path
 from reports.models import BuildStatus
-from reports.services import bulletin_publish
+from reports.services.bulletins import bulletin_build, bulletin_pdf_path, bulletin_publish
 
 
 def parse_month(value: str) -> datetime.date:

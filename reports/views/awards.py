@@ -1,7 +1,7 @@
 """The 表彰通报 of a reward scheme as a PDF in the bulletin's look (masthead, red rule,
 三线表): the scheme's lines the user may read, grouped by award, amounts after scaling.
 
-Lives in reports (which may read rewards) because it renders with ``reports.pdf``; the
+Lives in reports (which may read rewards) because it renders with ``reports.rendering.pdf``; the
 scheme is looked up through ``access.scheme_get_for`` and only those who may export the
 finance list (admins, staff, leaders) get it."""
 
@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau import access
+from reports.rendering.pdf import render_pdf
 from rewards.selectors.schemes import scheme_awards, scheme_totals
-
-from .pdf import render_pdf
 
 
 def notice_pdf(*, user, scheme) -> bytes:

@@ -1,59 +1,20 @@
-"""Building a bulletin: the month's draft, its data snapshot (``content``) and its PDF.
-
-``bulletin_build`` is the one way in: the page, the API, the ``build_bulletin`` command and the
-Celery tasks all call it."""
+"""Rendering a bulletin: the context of its sections, the HTML that becomes the PDF, and its
+charts (drawn once per distinct content, cached). No service is imported here: building,
+numbering and publishing are ``reports.services.bulletins``'s."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
-import pathlib
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError
-from core.storage import private_dir, write_private
-
-from .models import BuildStatus, Bulletin, BulletinStatus
-from .services import next_number
-
-PDF_DIR = "bulletins"
-
-
-def default_title() -> str:
-    return _("%(bureau)s聚力提质工作简报") % {"bureau": settings.TIZHI_BUREAU_NAME}
-
-
-def bulletin_pdf_path(bulletin: Bulletin) -> pathlib.Path | None:
-    """The stored PDF of a bulletin, or None when it has none (or the file is gone)."""
-    if not bulletin.pdf_name:
-        return None
-    path = private_dir(PDF_DIR) / bulletin.pdf_name
-    return path if path.is_file() else None
-
-
-@transaction.atomic
-def bulletin_get_or_create(*, period: datetime.date, user=None) -> Bulletin:
-    """The month's bulletin, created as a draft numbered within its year when missing."""
-    period = period.replace(day=1)
-    bulletin = Bulletin.objects.select_for_update().filter(period=period).first()
-    if bulletin is not None:
-        return bulletin
-    return Bulletin.objects.create(
-        period=period,
-        year=period.year,
-        number=next_number(period.year),
-        title=default_title(),
-        created_by=user,
-    )
+from reports.models import Bulletin
 
 
 def css_string(text: str) -> str:
@@ -77,7 +38,7 @@ def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
     None), ``charts``, ``news_paragraphs`` and ``example_paragraphs`` (split on blank lines,
     student names masked; the template escapes them). ``charts=False`` skips drawing (e.g. for
     a quick HTML view)."""
-    from .charts import data_uri
+    from reports.rendering.charts import data_uri
 
     content = bulletin.content or {}
     drawn = _charts(content) if charts else {"exams": {}, "inspections": None}
@@ -91,7 +52,7 @@ def bulletin_context(bulletin: Bulletin, *, charts: bool = True) -> dict:
 def _sections_context(bulletin: Bulletin, sources: dict) -> dict:
     """The context of ``reports/_sections.html`` with the given ``src`` of each chart
     ({"exams": {code: src}, "inspections": src or None})."""
-    from .sections import mask_students, student_names
+    from reports.rendering.sections import mask_students, student_names
 
     content = bulletin.content or {}
     names = (
@@ -122,18 +83,18 @@ def _chart_key(content: dict) -> str:
 def _charts(content: dict) -> dict:
     """The content's charts (PNG bytes), drawn once per distinct content (the page version of
     a bulletin is opened far more often than it is built; drawing costs about half a second)."""
-    return _PendingCharts(content, aside=False).drawn()
+    return PendingCharts(content, aside=False).drawn()
 
 
-class _PendingCharts:
+class PendingCharts:
     """The content's charts: from the cache when drawn before, else drawn — for the PDF by a
-    forked child (``reports.aside``, ``aside=True``) while the HTML is written and parsed, else
+    forked child (``reports.rendering.aside``, ``aside=True``) while the HTML is written and parsed, else
     here when first asked for — and cached. ``get(name)`` is the PDF fetcher's way to them;
     ``error`` is what drawing raised, if anything."""
 
     def __init__(self, content: dict, *, aside: bool = True):
-        from .aside import Aside
-        from .charts import charts_for
+        from reports.rendering.aside import Aside
+        from reports.rendering.charts import charts_for
 
         self.content = content
         self._key = _chart_key(content)
@@ -152,7 +113,7 @@ class _PendingCharts:
         return self._drawn
 
     def get(self, name: str) -> bytes | None:
-        from .charts import by_name
+        from reports.rendering.charts import by_name
 
         if self._by_name is None:
             try:
@@ -175,7 +136,7 @@ CHART_CACHE_VERSION = 3
 def render_html(bulletin: Bulletin, *, charts: dict | None = None) -> str:
     """The HTML that WeasyPrint turns into the PDF (sections from ``bulletin.content``).
 
-    ``charts``: the ``src`` of each chart in the shape of ``reports.charts.chart_names``
+    ``charts``: the ``src`` of each chart in the shape of ``reports.rendering.charts.chart_names``
     (``chart:`` names, served by the PDF fetcher); by default the charts are drawn (or taken
     from the cache) and embedded as ``data:`` URIs, so that the HTML stands alone."""
     bureau = settings.TIZHI_BUREAU_NAME
@@ -221,64 +182,3 @@ def paragraphs(text: str) -> list[str]:
     if block:
         parts.append("\n".join(block))
     return parts
-
-
-def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
-    """Creates the month's draft when missing, gathers its sections and renders its PDF.
-
-    Building twice gives the same content and page count. A published bulletin is refused.
-    When rendering fails the bulletin is marked ``failed`` with the message and its previous
-    PDF is kept. There is no time limit here: the Celery task runs it under its soft time
-    limit (``CELERY_TASK_SOFT_TIME_LIMIT``)."""
-    from .charts import chart_names
-    from .pdf import render_pdf
-    from .sections import gather_sections, student_names_once
-
-    bulletin = bulletin_get_or_create(period=period, user=user)
-    if bulletin.status == BulletinStatus.PUBLISHED:
-        raise DomainError(_("已发布的简报不能重新生成"), code="published")
-    if not bulletin.title:
-        bulletin.title = default_title()
-
-    with student_names_once():  # the findings and the staff's text: one query of names
-        bulletin.content = gather_sections(bulletin.period)
-        charts = _PendingCharts(bulletin.content)  # drawn aside from here on
-        try:
-            html = render_html(bulletin, charts=chart_names(bulletin.content))
-            pdf_bytes, pages = render_pdf(html, resources=charts.get)
-            if charts.error is not None:
-                raise charts.error
-            final = write_private(PDF_DIR, pdf_bytes, suffix=".pdf")
-        except SoftTimeLimitExceeded:
-            # The Celery task's time limit: the task records it; the previous PDF stays.
-            raise
-        except Exception as exc:
-            Bulletin.objects.filter(pk=bulletin.pk).update(
-                build_status=BuildStatus.FAILED,
-                build_error=(str(exc) or exc.__class__.__name__)[:2000],
-            )
-            bulletin.refresh_from_db()
-            return bulletin
-        finally:
-            charts.close()
-
-    previous = bulletin_pdf_path(bulletin)
-    bulletin.pdf_name = final.name
-    bulletin.pages = pages
-    bulletin.built_at = timezone.now()
-    bulletin.build_status = BuildStatus.DONE
-    bulletin.build_error = ""
-    bulletin.save(
-        update_fields=[
-            "title",
-            "content",
-            "pdf_name",
-            "pages",
-            "built_at",
-            "build_status",
-            "build_error",
-        ]
-    )
-    if previous is not None and previous != final:
-        previous.unlink(missing_ok=True)
-    return bulletin

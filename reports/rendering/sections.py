@@ -1,7 +1,7 @@
 """The data of a bulletin's sections, read from what is stored: plain functions returning
 JSON-safe dicts and lists (numbers unrounded, dates as ISO strings, labels already in Chinese).
 
-``gather_sections(period)`` is what ``reports.build`` stores in ``Bulletin.content``; each
+``gather_sections(period)`` is what ``reports.rendering.context`` stores in ``Bulletin.content``; each
 section function can be tested on its own. Nothing here is student-level: exams give county,
 subject and school figures only, and free texts (visit findings, the bulletin's news and
 examples) go through ``mask_students`` before they are shown.

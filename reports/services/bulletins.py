@@ -11,7 +11,10 @@ Rules (docs/bulletins.md):
 from __future__ import annotations
 
 import datetime
+import pathlib
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from bureau import access
 from core.errors import DomainError, NotAllowed
-
-from .models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
+from core.storage import private_dir, write_private
+from reports.models import BuildStatus, Bulletin, BulletinRead, BulletinStatus
+from reports.rendering.context import PendingCharts, render_html
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -55,7 +59,7 @@ def _text(value, *, label: str, limit: int) -> str:
 
 
 def _enqueue(bulletin: Bulletin) -> None:
-    from .tasks import build_bulletin
+    from reports.tasks import build_bulletin
 
     pk = bulletin.pk
     transaction.on_commit(lambda: build_bulletin.delay(pk))
@@ -97,8 +101,6 @@ def bulletin_request_build(
     if bulletin is None:
         if period is None:
             raise DomainError(_("请选择简报的月份"))
-        from .build import bulletin_get_or_create
-
         bulletin = bulletin_get_or_create(period=_month(period), user=user)
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     _check_draft(bulletin, _("已发布的简报不能重新生成"))
@@ -113,8 +115,6 @@ def bulletin_request_build(
 def bulletin_publish(*, bulletin: Bulletin, user=None) -> Bulletin:
     """Publishes a built draft; everyone may then read it. ``user`` is None from the command
     line. Publishing a published bulletin changes nothing."""
-    from .build import bulletin_pdf_path
-
     if user is not None:
         _check_manager(user)
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
@@ -141,3 +141,97 @@ def bulletin_mark_read(*, bulletin: Bulletin, user) -> BulletinRead | None:
         return None
     read, _created = BulletinRead.objects.get_or_create(bulletin=bulletin, user=user)
     return read
+
+
+# --- building: the month's draft, its data snapshot (``content``) and its PDF ---------
+
+PDF_DIR = "bulletins"
+
+
+def default_title() -> str:
+    return _("%(bureau)s聚力提质工作简报") % {"bureau": settings.TIZHI_BUREAU_NAME}
+
+
+def bulletin_pdf_path(bulletin: Bulletin) -> pathlib.Path | None:
+    """The stored PDF of a bulletin, or None when it has none (or the file is gone)."""
+    if not bulletin.pdf_name:
+        return None
+    path = private_dir(PDF_DIR) / bulletin.pdf_name
+    return path if path.is_file() else None
+
+
+@transaction.atomic
+def bulletin_get_or_create(*, period: datetime.date, user=None) -> Bulletin:
+    """The month's bulletin, created as a draft numbered within its year when missing."""
+    period = period.replace(day=1)
+    bulletin = Bulletin.objects.select_for_update().filter(period=period).first()
+    if bulletin is not None:
+        return bulletin
+    return Bulletin.objects.create(
+        period=period,
+        year=period.year,
+        number=next_number(period.year),
+        title=default_title(),
+        created_by=user,
+    )
+
+
+def bulletin_build(*, period: datetime.date, user=None) -> Bulletin:
+    """Creates the month's draft when missing, gathers its sections and renders its PDF.
+
+    Building twice gives the same content and page count. A published bulletin is refused.
+    When rendering fails the bulletin is marked ``failed`` with the message and its previous
+    PDF is kept. There is no time limit here: the Celery task runs it under its soft time
+    limit (``CELERY_TASK_SOFT_TIME_LIMIT``)."""
+    from reports.rendering.charts import chart_names
+    from reports.rendering.pdf import render_pdf
+    from reports.rendering.sections import gather_sections, student_names_once
+
+    bulletin = bulletin_get_or_create(period=period, user=user)
+    if bulletin.status == BulletinStatus.PUBLISHED:
+        raise DomainError(_("已发布的简报不能重新生成"), code="published")
+    if not bulletin.title:
+        bulletin.title = default_title()
+
+    with student_names_once():  # the findings and the staff's text: one query of names
+        bulletin.content = gather_sections(bulletin.period)
+        charts = PendingCharts(bulletin.content)  # drawn aside from here on
+        try:
+            html = render_html(bulletin, charts=chart_names(bulletin.content))
+            pdf_bytes, pages = render_pdf(html, resources=charts.get)
+            if charts.error is not None:
+                raise charts.error
+            final = write_private(PDF_DIR, pdf_bytes, suffix=".pdf")
+        except SoftTimeLimitExceeded:
+            # The Celery task's time limit: the task records it; the previous PDF stays.
+            raise
+        except Exception as exc:
+            Bulletin.objects.filter(pk=bulletin.pk).update(
+                build_status=BuildStatus.FAILED,
+                build_error=(str(exc) or exc.__class__.__name__)[:2000],
+            )
+            bulletin.refresh_from_db()
+            return bulletin
+        finally:
+            charts.close()
+
+    previous = bulletin_pdf_path(bulletin)
+    bulletin.pdf_name = final.name
+    bulletin.pages = pages
+    bulletin.built_at = timezone.now()
+    bulletin.build_status = BuildStatus.DONE
+    bulletin.build_error = ""
+    bulletin.save(
+        update_fields=[
+            "title",
+            "content",
+            "pdf_name",
+            "pages",
+            "built_at",
+            "build_status",
+            "build_error",
+        ]
+    )
+    if previous is not None and previous != final:
+        previous.unlink(missing_ok=True)
+    return bulletin

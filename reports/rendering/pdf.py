@@ -2,7 +2,7 @@
 
 The only resources a bulletin needs are its charts; the stylesheet is inline. The fetcher
 serves ``chart:<name>`` URLs from the ``resources`` function it is given (PNG bytes drawn by
-``reports.charts``, see ``reports.build``) and ``data:`` URIs, and refuses everything else
+``reports.rendering.charts``, see ``reports.rendering.context``) and ``data:`` URIs, and refuses everything else
 (``file://``, ``http(s)://``, ``ftp://`` …) by raising: an ``<img src="file:///etc/passwd">``
 or ``<img src="http://10.0.0.1/">`` that reached the HTML would render as nothing. User text is
 escaped by the templates anyway, so such a tag never reaches the HTML in the first place."""

@@ -166,7 +166,7 @@ def _ranked(schools: list[dict]) -> bool:
 def chart_names(content: dict) -> dict:
     """The charts ``charts_for`` will draw for this content, each under a ``chart:`` name,
     in the same shape: known before drawing, so that the PDF's HTML can be written (and
-    parsed) while the charts are drawn elsewhere (``reports.aside``)."""
+    parsed) while the charts are drawn elsewhere (``reports.rendering.aside``)."""
     return {
         "exams": {
             exam["code"]: f"chart:exam-{i}"
