@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "bureau.tasks.ping",
         "schedule": crontab(minute=0),
     },
+    # 学年: the year of today exists; on 1 September the new one appears by itself.
+    "academic-year-daily": {
+        "task": "bureau.tasks.ensure_academic_year",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # 整改: flag the tasks whose deadline passed yesterday (CELERY_TIMEZONE is Asia/Shanghai).
     "rectifications-overdue-daily": {
         "task": "inspections.tasks.mark_overdue_rectifications",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from .errors import DomainError
-from .models import Role, User
+from .models import AcademicYear, Role, Term, User
+from .school_year import ensure_year, start_year_of
 
 
 @transaction.atomic
@@ -43,3 +47,15 @@ def user_upsert(
         raise DomainError("新用户必须设置密码")
     user.save()
     return user, created
+
+
+@transaction.atomic
+def academic_year_ensure(*, day: datetime.date | None = None) -> AcademicYear:
+    """The academic year of ``day`` (default today): the one that covers it if there is one
+    (whatever an administrator named or dated it), else ``2026-2027``-style with its two terms,
+    created now. Safe to call any number of times (the daily job, the roster import)."""
+    day = day or timezone.localdate()
+    existing = AcademicYear.for_date(day)
+    if existing is not None:
+        return existing
+    return ensure_year(AcademicYear, Term, start_year_of(day))
