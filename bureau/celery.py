@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "bureau.tasks.ensure_academic_year",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Double submission: one-time keys of create requests are kept a week.
+    "request-keys-purge-daily": {
+        "task": "bureau.tasks.purge_request_keys",
+        "schedule": crontab(hour=4, minute=40),
+    },
     # 整改: flag the tasks whose deadline passed yesterday (CELERY_TIMEZONE is Asia/Shanghai).
     "rectifications-overdue-daily": {
         "task": "inspections.tasks.mark_overdue_rectifications",

@@ -30,3 +30,11 @@ def ensure_academic_year() -> str:
     from .services import academic_year_ensure
 
     return academic_year_ensure().name
+
+
+@shared_task(name="bureau.tasks.purge_request_keys")
+def purge_request_keys() -> int:
+    """Daily: forgets the one-time keys of create requests older than a week."""
+    from .idempotency import request_keys_purge
+
+    return request_keys_purge()
