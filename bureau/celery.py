@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "task": "inspections.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=5, minute=30),
     },
+    # 统计计算中断: statistics left "running" by a dead worker are queued again, once.
+    "stats-interrupted-requeue": {
+        "task": "exams.tasks.requeue_interrupted_stats",
+        "schedule": crontab(minute="*/10"),
+    },
     # 成绩上传: files checked but never committed go after a week.
     "result-files-purge-daily": {
         "task": "exams.tasks.purge_result_files",

@@ -2,9 +2,10 @@
 the site's layout. Paths under ``/api/`` answer JSON instead, as the API does everywhere else.
 
 Wired in ``bureau/urls.py`` (``handler400`` …), ``CSRF_FAILURE_VIEW`` and
-``AXES_LOCKOUT_TEMPLATE`` (the lock-out page extends ``429.html``). The 400, 500 and 503 pages
-are rendered without the request's context processors: the request may be malformed or the
-database gone, and an error page must not fail in turn.
+``AXES_LOCKOUT_TEMPLATE`` (the lock-out page extends ``429.html``). The 400, 404, 500 and 503
+pages are rendered without the request's context (no navigation, no per-request token): the
+request may be malformed or the database gone, an error page must not fail in turn, and a 404
+must be the same bytes whether the object is absent or not the user's.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    # Never the exception's text: "not found" and "not yours" read the same.
-    return error_response(request, 404, _("页面不存在，或您没有查看它的权限。"))
+    # Never the exception's text, and the same bytes for everyone (no per-request token):
+    # "not found" and "not yours" must read exactly the same.
+    return error_response(request, 404, _("页面不存在，或您没有查看它的权限。"), with_request=False)
 
 
 def server_error(request):

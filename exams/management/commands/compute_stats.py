@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from exams.models import Exam, StatsStatus, StudentResult, UnitStat
-from exams.services.stats import stats_compute
+from exams.models import Exam, StudentResult, UnitStat
+from exams.services.stats import stats_compute, stats_mark_running
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         found = Exam.objects.filter(code=exam).first()
         if found is None:
             raise CommandError(_("考试不存在：%(code)s") % {"code": exam})
-        Exam.objects.filter(pk=found.pk).update(stats_status=StatsStatus.RUNNING)
+        stats_mark_running(exam_id=found.pk)
         started = time.perf_counter()
         try:
             stats_compute(exam_id=found.pk)
