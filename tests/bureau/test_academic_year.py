@@ -22,7 +22,7 @@ from schools.models import TeachingAssignment
 from ..schools.test_roster import clean_roster, workbook
 
 D = datetime.date
-migration = importlib.import_module("bureau.migrations.0003_current_academic_year")
+migration = importlib.import_module("bureau.migrations.0003_current_year_and_request_keys")
 
 
 def _terms(year) -> list[tuple]:
