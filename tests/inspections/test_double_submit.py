@@ -4,13 +4,18 @@ header or a ``request_key`` field (bureau/idempotency.py, docs/inspections.md)."
 
 import datetime
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from bureau.idempotency import request_keys_purge
 from bureau.models import RequestKey
 from inspections.models import Observation, Visit
+
+from ..conftest import require_service
 
 TODAY = "2026-11-02"
 
@@ -179,3 +184,40 @@ def test_keys_are_kept_a_week(inspector):
     RequestKey.objects.create(user=inspector, scope="visit", key="new", object_id=2)
     assert request_keys_purge(now=now) == 1
     assert list(RequestKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_at_the_same_moment_make_one_visit(inspector, school, checklist):
+    """Two requests with one key racing: the second waits on the first's unique key row, then
+    answers with its visit (PostgreSQL; SQLite serialises writers anyway)."""
+    require_service("PostgreSQL", "DATABASE_URL")
+    if connection.vendor != "postgresql":
+        pytest.skip("NEEDS SERVICE PostgreSQL: DATABASE_URL is not PostgreSQL")
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def post():
+        api = APIClient()
+        api.force_authenticate(inspector)
+        barrier.wait()
+        try:
+            answers.append(
+                api.post(
+                    "/api/v1/visits/",
+                    _visit_body(checklist),
+                    format="json",
+                    headers={"Idempotency-Key": "same-moment"},
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [a.status_code for a in answers] == [201, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert Visit.objects.count() == 1
