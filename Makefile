@@ -1,5 +1,8 @@
 # Tizhi — the two commands: `make run` and `make test`. Everything else is a step of theirs.
 SHELL := /bin/bash
+# Development: DEBUG on unless the environment says otherwise (settings default to off, for
+# production; docker-compose.yml sets DEBUG=0 itself).
+export DEBUG ?= 1
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python

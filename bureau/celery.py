@@ -18,10 +18,25 @@ app.conf.beat_schedule = {
         "task": "bureau.tasks.ping",
         "schedule": crontab(minute=0),
     },
+    # 学年: the year of today exists; on 1 September the new one appears by itself.
+    "academic-year-daily": {
+        "task": "bureau.tasks.ensure_academic_year",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # Double submission: one-time keys of create requests are kept a week.
+    "request-keys-purge-daily": {
+        "task": "bureau.tasks.purge_request_keys",
+        "schedule": crontab(hour=4, minute=40),
+    },
     # 整改: flag the tasks whose deadline passed yesterday (CELERY_TIMEZONE is Asia/Shanghai).
     "rectifications-overdue-daily": {
         "task": "inspections.tasks.mark_overdue_rectifications",
         "schedule": crontab(hour=5, minute=30),
+    },
+    # 统计计算中断: statistics left "running" by a dead worker are queued again, once.
+    "stats-interrupted-requeue": {
+        "task": "exams.tasks.requeue_interrupted_stats",
+        "schedule": crontab(minute="*/10"),
     },
     # 成绩上传: files checked but never committed go after a week.
     "result-files-purge-daily": {

@@ -1,7 +1,14 @@
+import contextlib
+import logging
+import sys
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.signals import got_request_exception
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
@@ -66,3 +73,61 @@ class ChineseFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+# --- a lost database connection ----------------------------------------------------------
+
+SAFE_METHODS = ("GET", "HEAD")
+_LOST = "_tizhi_database_lost"
+_RETRIED = "_tizhi_database_retried"
+
+
+def _note_lost_connection(sender, request=None, **kwargs):
+    """got_request_exception is sent inside Django's ``except``: mark the request when what
+    failed is the database connection."""
+    if request is not None and isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        setattr(request, _LOST, True)
+
+
+got_request_exception.connect(_note_lost_connection, dispatch_uid="tizhi-database-retry")
+
+
+def _close_connections() -> None:
+    """Closes every opened connection so that the next query opens a new one. A connection
+    inside a transaction is left alone (only a test wraps a request in one)."""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            continue
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+
+
+class DatabaseRetryMiddleware:
+    """A read (GET, HEAD) that failed because the database connection was lost (PostgreSQL
+    restarted, a pooled connection timed out: ``OperationalError``/``InterfaceError``) is run
+    once more on a fresh connection. Anything else, and a second failure, gets the Chinese
+    503 page ("数据库暂时无法连接，请稍后重试", ``bureau.views_errors.server_error``): a POST
+    is never repeated, since the first attempt may have written.
+
+    Django turns an exception into a response inside every middleware layer, so this one sees
+    the failure through the flag ``_note_lost_connection`` sets. Placed before the session
+    and authentication middleware, whose queries are the first of a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            getattr(request, _LOST, False)
+            and request.method in SAFE_METHODS
+            and not getattr(request, _RETRIED, False)
+        ):
+            logger.warning(
+                "database connection lost during %s %s: retrying once", request.method, request.path
+            )
+            setattr(request, _LOST, False)
+            setattr(request, _RETRIED, True)
+            _close_connections()
+            response = self.get_response(request)
+        return response

@@ -153,3 +153,26 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RequestKey(models.Model):
+    """A create request's one-time key: a form's hidden token, or an API client's
+    ``Idempotency-Key``. A repeat of the same request (a double click, a retry after a lost
+    answer) finds the record the first one made instead of making a second
+    (``bureau.idempotency.request_once``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    # A hash of the API request's body: the same key with another body is refused.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="request_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

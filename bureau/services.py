@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import DomainError
 
-from .models import AccessLog, Role, User
+from .models import AcademicYear, AccessLog, Role, Term, User
+from .school_year import ensure_year, start_year_of
 
 
 @transaction.atomic
@@ -69,3 +73,14 @@ def access_log_record(
     return AccessLog.objects.create(
         user=user, action=action, what=what[:200], school=school, exam=exam, rows=count or 0
     )
+
+
+def academic_year_ensure(*, day: datetime.date | None = None) -> AcademicYear:
+    """The academic year of ``day`` (default today): the one that covers it if there is one
+    (whatever an administrator named or dated it), else ``2026-2027``-style with its two terms,
+    created now. Safe to call any number of times (the daily job, the roster import)."""
+    day = day or timezone.localdate()
+    existing = AcademicYear.for_date(day)
+    if existing is not None:
+        return existing
+    return ensure_year(AcademicYear, Term, start_year_of(day))

@@ -12,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: production never runs with DEBUG by accident. Development turns it on
+# explicitly (the Makefile exports DEBUG=1, pyproject.toml sets it for the tests).
+DEBUG = env.bool("DEBUG", default=False)
 # Production has no default secret: with DEBUG off a missing SECRET_KEY fails at start.
 SECRET_KEY = (
     env("SECRET_KEY")
@@ -61,6 +63,8 @@ if TIZHI_DEMO:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads that lost the database connection are retried once (before the first query).
+    "bureau.middleware.DatabaseRetryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "bureau.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +162,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# A refused form (expired page, another site) gets the Chinese 403 page.
+CSRF_FAILURE_VIEW = "bureau.views_errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -212,6 +218,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 TIZHI_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "bureau.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# The lock-out page (429) says how long in words ("30 分钟"), in the site's layout.
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 

@@ -24,3 +24,9 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+# Chinese error pages in the site's layout (JSON under /api/): bureau/views_errors.py.
+handler400 = "bureau.views_errors.bad_request"
+handler403 = "bureau.views_errors.permission_denied"
+handler404 = "bureau.views_errors.page_not_found"
+handler500 = "bureau.views_errors.server_error"

@@ -20,7 +20,14 @@ class ExamAdmin(admin.ModelAdmin):
     list_filter = ["kind", "grade", "state", "academic_year"]
     search_fields = ["code", "name"]
     inlines = [ExamSubjectInline]
-    readonly_fields = ["stats_status", "stats_updated_at", "stats_error", "created_by"]
+    readonly_fields = [
+        "stats_status",
+        "stats_updated_at",
+        "stats_error",
+        "stats_started_at",
+        "stats_requeued",
+        "created_by",
+    ]
 
 
 @admin.register(ResultUpload)

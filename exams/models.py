@@ -93,6 +93,11 @@ class Exam(models.Model):
     )
     stats_updated_at = models.DateTimeField(_("统计更新时间"), null=True, blank=True)
     stats_error = models.TextField(_("统计错误"), blank=True)
+    # When the running computation started: one still "running" well past the task's hard
+    # time limit was interrupted (the worker died); see ``stats_interrupted``.
+    stats_started_at = models.DateTimeField(_("统计开始时间"), null=True, blank=True)
+    # The beat job re-queued an interrupted computation once; a second interruption is failed.
+    stats_requeued = models.BooleanField(_("中断后已自动重新排队"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -112,6 +117,19 @@ class Exam(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("exams:detail", args=[self.code])
+
+    @property
+    def stats_interrupted(self) -> bool:
+        """统计计算中断: still "running" later than the hard time limit allows (the worker
+        died with it), or failed after the one automatic re-queue was interrupted too."""
+        from .services.stats import stats_interrupted
+
+        return stats_interrupted(self)
+
+    @property
+    def stats_status_effective(self) -> str:
+        """``stats_status``, with an interrupted run reported as ``failed``."""
+        return StatsStatus.FAILED if self.stats_interrupted else self.stats_status
 
 
 class ExamSubject(models.Model):

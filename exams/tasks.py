@@ -3,8 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from .models import Exam, StatsStatus
-from .services.stats import stats_compute
+from .services.stats import stats_compute, stats_mark_running, stats_requeue_interrupted
 
 
 @shared_task(
@@ -18,7 +17,7 @@ from .services.stats import stats_compute
 def compute_exam_stats(exam_id: int) -> bool:
     """Recomputes an exam's statistics (``stats_compute``); retried only when the database
     was briefly unreachable. Answers False when the exam no longer exists."""
-    if not Exam.objects.filter(pk=exam_id).update(stats_status=StatsStatus.RUNNING):
+    if not stats_mark_running(exam_id=exam_id):
         return False
     stats_compute(exam_id=exam_id)
     return True
@@ -30,3 +29,10 @@ def purge_result_files() -> int:
     from .services.results import results_files_purge
 
     return results_files_purge()
+
+
+@shared_task(name="exams.tasks.requeue_interrupted_stats")
+def requeue_interrupted_stats() -> dict:
+    """Every 10 minutes: statistics left "running" by a dead worker are queued again once
+    (``stats_requeue_interrupted``)."""
+    return stats_requeue_interrupted()

@@ -1,6 +1,6 @@
 from django import template
 
-from core.formatting import mask_name, percent
+from core.formatting import duration_text, mask_name, percent
 
 register = template.Library()
 
@@ -9,6 +9,12 @@ register = template.Library()
 def pct(value, digits: int = 1) -> str:
     """0.1234 → "12.3%" (rates are stored as fractions, shown as percentages)."""
     return percent(value, digits)
+
+
+@register.filter
+def duration_zh(value) -> str:
+    """timedelta(minutes=30) → "30 分钟"."""
+    return duration_text(value)
 
 
 @register.filter(name="mask_name")

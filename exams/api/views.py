@@ -83,6 +83,8 @@ class ExamSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     subjects = ExamSubjectSerializer(source="exam_subjects", many=True, read_only=True)
+    # An interrupted computation (the worker died) reads "failed", not "running" for ever.
+    stats_status = serializers.CharField(source="stats_status_effective", read_only=True)
 
     class Meta:
         model = Exam

@@ -10,12 +10,15 @@ Running it twice stores the same rows. ``stats_request`` queues it for after the
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -31,6 +34,9 @@ from ..signals import stats_computed
 logger = logging.getLogger(__name__)
 
 ERROR_MAX = 500  # characters of Exam.stats_error
+# Kept in Exam.stats_error (the language of the bureau, as the other stored messages).
+INTERRUPTED_REQUEUED = "统计计算中断（计算进程未能完成），已自动重新排队"
+INTERRUPTED_FAILED = "统计计算中断（计算进程两次未能完成），请重新计算"
 STAT_FIELDS = [c for c in statistics.STAT_COLUMNS if c != "subject"]
 UNIT_COLUMNS = [
     "exam_id",
@@ -66,7 +72,8 @@ def stats_request(*, exam: Exam) -> None:
     """Marks the exam's statistics as queued and recomputes them in the background once the
     current transaction commits (at once outside a transaction)."""
     exam.stats_status = StatsStatus.QUEUED
-    exam.save(update_fields=["stats_status"])
+    exam.stats_requeued = False
+    exam.save(update_fields=["stats_status", "stats_requeued"])
     exam_id = exam.pk
     transaction.on_commit(lambda: stats_queue(exam_id))
 
@@ -77,6 +84,68 @@ def stats_queue(exam_id: int) -> None:
     from exams.tasks import compute_exam_stats
 
     compute_exam_stats.delay(exam_id)
+
+
+def stats_mark_running(*, exam_id: int) -> bool:
+    """The computation starts now (the task, the command): ``running`` with its start time.
+    Answers False when the exam no longer exists."""
+    return bool(
+        Exam.objects.filter(pk=exam_id).update(
+            stats_status=StatsStatus.RUNNING, stats_started_at=timezone.now()
+        )
+    )
+
+
+# --- interrupted computations --------------------------------------------------------------
+
+# A computation cannot outlive the Celery hard time limit (the worker kills it then); one still
+# marked running this much later lost its worker.
+STALE_MARGIN = datetime.timedelta(minutes=5)
+
+
+def stats_stale_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + STALE_MARGIN
+
+
+def stats_interrupted(exam: Exam, *, now: datetime.datetime | None = None) -> bool:
+    """统计计算中断: ``running`` for longer than the hard time limit plus a margin, or
+    ``failed`` after the beat job's one re-queue was interrupted as well."""
+    if exam.stats_status == StatsStatus.RUNNING:
+        started = exam.stats_started_at
+        return started is not None and started < (now or timezone.now()) - stats_stale_after()
+    return exam.stats_status == StatsStatus.FAILED and exam.stats_requeued
+
+
+def stats_requeue_interrupted(*, now: datetime.datetime | None = None) -> dict[str, list[str]]:
+    """The beat job: every interrupted computation is queued again once; one interrupted a
+    second time is marked ``failed`` (the exam page then offers 重新计算). Safe to run any
+    number of times, and by two schedulers at once: each exam moves only from the state it
+    was read in. Answers the exam codes, ``{"requeued": [...], "failed": [...]}``."""
+    cutoff = (now or timezone.now()) - stats_stale_after()
+    stuck = Exam.objects.filter(stats_status=StatsStatus.RUNNING, stats_started_at__lt=cutoff)
+    answer: dict[str, list[str]] = {"requeued": [], "failed": []}
+    for exam in stuck.order_by("pk"):
+        same = Exam.objects.filter(
+            pk=exam.pk,
+            stats_status=StatsStatus.RUNNING,
+            stats_started_at=exam.stats_started_at,
+        )
+        if not exam.stats_requeued:
+            moved = same.update(
+                stats_status=StatsStatus.QUEUED,
+                stats_requeued=True,
+                stats_error=INTERRUPTED_REQUEUED,
+            )
+            if moved:
+                answer["requeued"].append(exam.code)
+                transaction.on_commit(partial(stats_queue, exam.pk))
+        elif same.update(stats_status=StatsStatus.FAILED, stats_error=INTERRUPTED_FAILED):
+            answer["failed"].append(exam.code)
+    for code in answer["requeued"]:
+        logger.warning("statistics of exam %s were interrupted: queued again", code)
+    for code in answer["failed"]:
+        logger.error("statistics of exam %s were interrupted twice: marked failed", code)
+    return answer
 
 
 def stats_compute(*, exam_id: int) -> None:
@@ -91,7 +160,9 @@ def stats_compute(*, exam_id: int) -> None:
     except Exception as exc:
         logger.exception("statistics of exam %s failed", exam.code)
         message = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
-        Exam.objects.filter(pk=exam.pk).update(stats_status=StatsStatus.FAILED, stats_error=message)
+        Exam.objects.filter(pk=exam.pk).update(
+            stats_status=StatsStatus.FAILED, stats_error=message, stats_requeued=False
+        )
         raise
     transaction.on_commit(lambda: _announce(exam.pk))
 
@@ -243,7 +314,10 @@ def _store(exam: Exam, units: list[tuple], students: list[tuple]) -> None:
     _insert(UnitStat, UNIT_COLUMNS, units)
     _insert(StudentResult, STUDENT_COLUMNS, students)
     Exam.objects.filter(pk=exam.pk).update(
-        stats_status=StatsStatus.FRESH, stats_updated_at=timezone.now(), stats_error=""
+        stats_status=StatsStatus.FRESH,
+        stats_updated_at=timezone.now(),
+        stats_error="",
+        stats_requeued=False,
     )
     audit_batch(
         action="stats_run",

@@ -21,3 +21,14 @@ def exam_manage_actions(context, exam):
         "editable": exam.state == "draft",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("exams/_recompute_button.html", takes_context=True)
+def stats_recompute_button(context, exam):
+    """重新计算, beside the "统计计算中断" banner: for those who may recompute (managers)."""
+    request = context.get("request")
+    return {
+        "show": access.is_manager(getattr(request, "user", None)),
+        "exam": exam,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -105,6 +105,8 @@ def _label(subject: str) -> str:
 
 
 def _banner(exam: Exam) -> str:
+    if exam.stats_interrupted:
+        return _("统计计算中断：后台计算未能完成，页面显示的是上一次的结果")
     if exam.stats_status in (StatsStatus.QUEUED, StatsStatus.RUNNING):
         return _("统计正在后台更新，页面数字可能不是最新")
     if exam.stats_status == StatsStatus.FAILED:

@@ -11,7 +11,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bureau import access
+from bureau import access, idempotency
 from bureau.models import Term
 from core.errors import DomainError
 from inspections import (
@@ -237,6 +237,13 @@ class ObservationInSerializer(serializers.Serializer):
     announced = serializers.BooleanField(default=False)
     rating = RatingField()
     notes = serializers.CharField(required=False, allow_blank=True)
+    request_key = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "可选：请求的一次性键（也可用请求头 Idempotency-Key）；同一个键重复提交时返回第一次建立的记录"
+        ),
+    )
 
 
 class ComplianceRowSerializer(serializers.Serializer):
@@ -292,19 +299,32 @@ class ObservationViewSet(
 
     @extend_schema(request=ObservationInSerializer, responses={201: ObservationSerializer})
     def create(self, request, *args, **kwargs):
+        key = idempotency.api_key_of(request)
         body = ObservationInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         args = dict(body.validated_data)
+        args.pop("request_key", None)
         # Only teachers the user may see: another school's teacher is "not found" to a principal.
         teacher = access.teachers_for(request.user).filter(staff_number=args["teacher"]).first()
         if teacher is None:
             raise DomainError(_("教师不存在：%(number)s") % {"number": args["teacher"]})
         args["teacher"] = teacher
-        observation = services.observation_create(user=request.user, **args)
-        return Response(
+        # With an Idempotency-Key (or request_key), a repeat answers the first observation.
+        observation, created = idempotency.request_once(
+            user=request.user,
+            scope="observation",
+            key=key,
+            model=Observation,
+            fingerprint=idempotency.body_fingerprint(request.data),
+            create=lambda: services.observation_create(user=request.user, **args),
+        )
+        response = Response(
             ObservationSerializer(self.get_queryset().get(pk=observation.pk)).data,
             status.HTTP_201_CREATED,
         )
+        if not created:
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
 
     @extend_schema(
         parameters=[ComplianceQuerySerializer],

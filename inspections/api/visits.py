@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from bureau import idempotency
 from core.errors import DomainError
 from inspections.services import corrections as services_corrections
 from inspections.services import files as services_files
@@ -123,6 +124,16 @@ class VisitInSerializer(serializers.Serializer):
     findings = serializers.CharField(required=False, allow_blank=True)
 
 
+class VisitCreateSerializer(VisitInSerializer):
+    request_key = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "可选：请求的一次性键（也可用请求头 Idempotency-Key）；同一个键重复提交时返回第一次建立的记录"
+        ),
+    )
+
+
 class VisitAttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -186,14 +197,29 @@ class VisitViewSet(
     def _answer(self, visit, code=status.HTTP_200_OK):
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data, code)
 
-    @extend_schema(request=VisitInSerializer, responses={201: VisitSerializer})
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
     def create(self, request, *args, **kwargs):
-        body = VisitInSerializer(data=request.data)
+        """A draft visit. With an ``Idempotency-Key`` header (or ``request_key``), a repeat
+        of the same request answers the visit the first one made (docs/inspections.md)."""
+        key = idempotency.api_key_of(request)
+        body = VisitCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        visit = services.visit_create(
-            user=request.user, **resolve_body(request.user, body.validated_data)
+        data = dict(body.validated_data)
+        data.pop("request_key", None)
+        visit, created = idempotency.request_once(
+            user=request.user,
+            scope="visit",
+            key=key,
+            model=Visit,
+            fingerprint=idempotency.body_fingerprint(request.data),
+            create=lambda: services.visit_create(
+                user=request.user, **resolve_body(request.user, data)
+            ),
         )
-        return self._answer(visit, status.HTTP_201_CREATED)
+        response = self._answer(visit, status.HTTP_201_CREATED)
+        if not created:
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
 
     @extend_schema(request=VisitInSerializer, responses={200: VisitSerializer})
     def partial_update(self, request, *args, **kwargs):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bureau import access
+from bureau import access, idempotency
 from bureau.models import Role, Term, User
 from core.errors import DomainError, NotAllowed
 from inspections import selectors, services
@@ -34,7 +34,7 @@ from inspections.forms.rectifications import (
     TermForm,
     VerifyForm,
 )
-from inspections.models import RectificationStatus
+from inspections.models import Observation, RectificationStatus
 from inspections.selectors.liaison import liaison_overview, liaison_schools
 
 PAGE_SIZE = 50
@@ -272,21 +272,41 @@ def observation_new(request):
         )
         if request.method == "POST":
             form = ObservationForm(request.POST, teachers=teachers)
+            # The form's one-time token: a second post of it records nothing more.
+            token = idempotency.form_token_of(request)
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    services.observation_create(user=user, **data)
+                    observation, created = idempotency.request_once(
+                        user=user,
+                        scope="observation",
+                        key=token,
+                        model=Observation,
+                        create=lambda: services.observation_create(user=user, **data),
+                    )
                 except NotAllowed as error:
-                    context = {"form": form, "school": school, "schools": schools}
+                    context = {
+                        "form": form,
+                        "school": school,
+                        "schools": schools,
+                        "form_token": token,
+                    }
                     return _forbidden(request, "inspections/observation_form.html", context, error)
                 except DomainError as error:
                     form.add_error(None, error.message)
                 else:
-                    messages.success(
-                        request,
-                        _("已记录听课：%(teacher)s，%(date)s")
-                        % {"teacher": data["teacher"].name, "date": data["date"]},
-                    )
+                    if created:
+                        messages.success(
+                            request,
+                            _("已记录听课：%(teacher)s，%(date)s")
+                            % {"teacher": data["teacher"].name, "date": data["date"]},
+                        )
+                    else:
+                        messages.info(
+                            request,
+                            _("这份听课记录已经保存过（%(teacher)s，%(date)s），没有重复记录。")
+                            % {"teacher": observation.teacher.name, "date": observation.date},
+                        )
                     return redirect("inspections:observations")
         else:
             form = ObservationForm(
@@ -295,7 +315,14 @@ def observation_new(request):
     return render(
         request,
         "inspections/observation_form.html",
-        {"form": form, "school": school, "schools": schools, "active_nav": "observations"},
+        {
+            "form": form,
+            "school": school,
+            "schools": schools,
+            "form_token": (request.method == "POST" and idempotency.form_token_of(request))
+            or idempotency.new_form_token(),
+            "active_nav": "observations",
+        },
     )
 
 

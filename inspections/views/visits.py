@@ -22,10 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bureau import access
+from bureau import access, idempotency
 from bureau.models import Term
 from core.errors import DomainError, NotAllowed
 from inspections.forms.visits import CoverageForm, VisitFilterForm, VisitNewForm, read_scores
+from inspections.models import Visit
 from inspections.selectors import (
     pages,
     rectifications_for,
@@ -94,29 +95,42 @@ def visit_new(request):
     form = VisitNewForm(
         request.POST or None, initial=initial, schools=access.schools_for(user), user=user
     )
+    # A hidden one-time token: a second post of the same form (a double click) opens the
+    # visit the first one made instead of making another.
+    token = idempotency.form_token_of(request) if request.method == "POST" else ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visit = visit_create(
+            visit, created = idempotency.request_once(
                 user=user,
-                school=data["school"],
-                date=data["date"],
-                kind=data["kind"],
-                checklist=data["checklist"],
-                inspectors=list(data["inspectors"]),
+                scope="visit",
+                key=token,
+                model=Visit,
+                create=lambda: visit_create(
+                    user=user,
+                    school=data["school"],
+                    date=data["date"],
+                    kind=data["kind"],
+                    checklist=data["checklist"],
+                    inspectors=list(data["inspectors"]),
+                ),
             )
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("已新建督导记录（草稿），请逐项评分。"))
+            if created:
+                messages.success(request, _("已新建督导记录（草稿），请逐项评分。"))
+            else:
+                messages.info(request, _("这份表单已经提交过，已打开当时新建的督导记录。"))
             return redirect("inspections:visit_edit", pk=visit.pk)
     return render(
         request,
         "inspections/visit_new.html",
         {
             "form": form,
+            "form_token": token or idempotency.new_form_token(),
             "has_checklists": pages.latest_checklists().exists(),
             "active_nav": "inspections",
         },

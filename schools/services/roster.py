@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from bureau import access
 from bureau.audit import audit_batch
 from bureau.models import AcademicYear
+from bureau.services import academic_year_ensure
 from core.errors import NotAllowed
 from core.spreadsheets import Problem, check_upload, error, safe_display_name, warning
 from schools import roster
@@ -271,18 +272,9 @@ def _roster_plan(parsed: RosterParse) -> _Plan:
 
     # 任课
     if ASSIGNMENTS in plan.sheets and parsed.assignments:
-        plan.year = AcademicYear.current()
-        if plan.year is None:
-            plan.problems.append(
-                error(
-                    parsed.sheet_names[ASSIGNMENTS],
-                    None,
-                    None,
-                    "",
-                    _("尚未设置学年，无法导入任课；请先在系统管理中添加学年"),
-                )
-            )
-            return plan
+        # The academic year of today, made if missing (as the first migrate and the daily
+        # job do): a fresh install imports its 任课 straight away.
+        plan.year = academic_year_ensure()
         db_assignments = {
             (
                 a.school_class.school.code,

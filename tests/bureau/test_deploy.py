@@ -130,7 +130,7 @@ def command_of(service) -> str:
 
 def test_compose_services(compose):
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "nginx"}
     assert services["postgres"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     for name in ("web", "worker", "beat"):
@@ -145,7 +145,24 @@ def test_web_migrates_then_runs_gunicorn(compose):
     assert migrate < gunicorn
     assert "&&" in command[migrate:gunicorn]  # a failed migration stops the start
     assert "-b 0.0.0.0:8000" in command
-    assert "8000:8000" in compose["services"]["web"]["ports"]
+    # gunicorn is not published: only nginx reaches it (docs/operations.md).
+    assert "ports" not in compose["services"]["web"]
+
+
+def test_only_the_proxy_is_published(compose):
+    published = {name for name, service in compose["services"].items() if service.get("ports")}
+    assert published == {"nginx"}
+    nginx = compose["services"]["nginx"]
+    assert nginx["ports"] == ["8000:80"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+    assert nginx["depends_on"] == {"web": {"condition": "service_healthy"}}
+    # One proxy that appends to X-Forwarded-For: the portal counts it.
+    assert compose["services"]["web"]["environment"]["AXES_PROXY_COUNT"] == (
+        "${AXES_PROXY_COUNT:-1}"
+    )
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_pass http://tizhi_web;" in conf and "server web:8000;" in conf
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
 
 
 def test_worker_and_beat(compose):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bureau.audit import audit_actor
-from exams.models import Exam, ExamEntry, StatsStatus, StudentResult, UnitStat
-from exams.services.stats import stats_compute
+from exams.models import Exam, ExamEntry, StudentResult, UnitStat
+from exams.services.stats import stats_compute, stats_mark_running
 
 
 class Command(BaseCommand):
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             )
 
     def _compute(self, found: Exam) -> None:
-        Exam.objects.filter(pk=found.pk).update(stats_status=StatsStatus.RUNNING)
+        stats_mark_running(exam_id=found.pk)
         started = time.perf_counter()
         try:
             stats_compute(exam_id=found.pk)
