@@ -18,8 +18,10 @@ from rewards.services.lines import line_adjust
 from rewards.services.schemes import scheme_approve, scheme_compute, scheme_create
 
 SCHEME_CODE = "2026-quality-awards"
-# Target codes the targets demo may create: the 中考 top-N target and any attained one.
-TOP_TARGET = "2026-g9-top"
+# The targets demo's 中考 targets (demo/steps/targets.py): 优秀生人数 pays per student over the
+# school's quota (高中优秀生源学校奖), 及格人数 rewards the schools that reach theirs.
+EXCELLENT_TARGET = "ZK-EXCELLENT"
+PASSING_TARGET = "ZK-PASS"  # noqa: S105 - a target code, not a password
 
 
 def _class_threshold(exam) -> float | None:
@@ -103,14 +105,14 @@ def _awards(ctx: DemoContext, exams: dict) -> list[dict]:
                 "min_participation": 0.95,
             },
         )
-    if target_exists(TOP_TARGET):
+    if target_exists(EXCELLENT_TARGET) and target_exists(PASSING_TARGET):
         awards.insert(
             2,
             {
                 "name": "高中优秀生源学校奖",
                 "recipient": "school",
                 "rule": "per_student",
-                "target": TOP_TARGET,
+                "target": EXCELLENT_TARGET,
                 "per_student": 1000,
                 "cap": 30000,
             },
@@ -120,12 +122,14 @@ def _awards(ctx: DemoContext, exams: dict) -> list[dict]:
                 "name": "目标完成奖",
                 "recipient": "school",
                 "rule": "target_attained",
-                "target": TOP_TARGET,
+                "target": PASSING_TARGET,
                 "amount": 5000,
             }
         )
     else:
-        ctx.log(f"没有目标 {TOP_TARGET}：高中优秀生源学校奖（per_student）与目标完成奖暂不设")
+        ctx.log(
+            f"没有目标 {EXCELLENT_TARGET}、{PASSING_TARGET}：高中优秀生源学校奖（per_student）与目标完成奖暂不设"
+        )
     return awards
 
 

@@ -22,7 +22,12 @@ def test_demo_scheme_is_computed_adjusted_and_approved(client):
     )
     names = set(scheme.awards.values_list("name", flat=True))
     assert {"中考质量奖", "中考优秀学科组奖", "中考成绩进步学校奖", "综合表彰奖"} <= names
-    assert "暂不设" in out.getvalue()  # no targets in the demo yet: the target awards wait
+    # The two awards on the demo's 中考 targets (demo/steps/targets.py)
+    assert {"高中优秀生源学校奖", "目标完成奖"} <= names
+    assert "暂不设" not in out.getvalue()
+    per_student = AwardLine.objects.filter(award__scheme=scheme, award__rule="per_student")
+    assert per_student.exists()
+    assert all("超出目标" in line.reason for line in per_student)
     (adjustment,) = LineAdjustment.objects.all()
     assert adjustment.reason and adjustment.to_amount == adjustment.from_amount // 2
     lines = AwardLine.objects.filter(award__scheme=scheme)
