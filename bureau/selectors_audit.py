@@ -133,7 +133,10 @@ def audit_display(entry: LogEntry) -> dict[str, Any]:
     lines = []
     data = entry.additional_data or {}
     if data.get("batch") is not None:
-        for key, value in data["batch"].items():
+        # In BATCH_LABELS' order (PostgreSQL's jsonb keeps no order of its own), then the rest.
+        order = {key: i for i, key in enumerate(BATCH_LABELS)}
+        batch = sorted(data["batch"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        for key, value in batch:
             lines.append((BATCH_LABELS.get(key, key), None, value))
     else:
         try:
