@@ -166,11 +166,12 @@ def test_language_menu_attachment_names_and_delete_confirmation(live_server, des
     page.wait_for_url(f"{live_server.url}/")
 
     # The language menu submits itself when changed.
+    # Each choice reloads the page: wait for the new page's language, not just for quiet.
     page.select_option("select[name=language]", "en")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.documentElement.lang === 'en'", timeout=15000)
     assert page.locator("html").get_attribute("lang") == "en"
     page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=15000)
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
     # Choosing files names them; deleting asks first (dismissed: nothing is deleted).
