@@ -1,8 +1,6 @@
-"""Targets as the reward rules take them: the one place rewards reads the targets app.
-
-The targets app provides ``targets.models.Target`` (``code`` unique) and
-``targets.selectors.progress.progress_rows(*, target, exam=None)``; while it is not
-installed (or has no such target), every target award is refused with "目标不存在"."""
+"""Targets as the reward rules take them: the one place rewards reads the targets app
+(``targets.models.Target``, ``targets.selectors.progress.progress_rows``). An award naming a
+target that does not exist is refused with "目标不存在"."""
 
 from __future__ import annotations
 
@@ -10,15 +8,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from schools.models import School
+from targets.models import Target
+from targets.selectors.progress import progress_rows
 
 from .. import rules
 
 
-def _target(code: str):
-    try:
-        from targets.models import Target
-    except ImportError:
-        return None
+def _target(code: str) -> Target | None:
     return Target.objects.filter(code=code).first()
 
 
@@ -32,8 +28,6 @@ def target_rows(*, code: str, exam=None, field: str = "target") -> list[rules.Ta
     if target is None:
         message = _("目标不存在：%(code)s") % {"code": code}
         raise DomainError(f"{field}: {message}", details={field: [message]})
-    from targets.selectors.progress import progress_rows
-
     rows = [r for r in progress_rows(target=target, exam=exam) if r.get("school")]
     names = dict(
         School.objects.filter(code__in=[r["school"] for r in rows]).values_list("code", "name")
@@ -52,12 +46,6 @@ def target_rows(*, code: str, exam=None, field: str = "target") -> list[rules.Ta
 
 def year_attainment(year) -> dict[str, float]:
     """{school code: mean attainment over the year's targets} (empty without targets)."""
-    try:
-        from targets.selectors.progress import progress_rows
-
-        from targets.models import Target
-    except ImportError:
-        return {}
     sums: dict[str, list[float]] = {}
     for target in Target.objects.filter(year=year):
         for r in progress_rows(target=target):

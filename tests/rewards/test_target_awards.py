@@ -1,9 +1,8 @@
 """The two target awards through the loader (rewards.selectors.targets), with the targets
-app's interface stood in for: ``targets.models.Target`` looked up by code and
-``targets.selectors.progress.progress_rows(*, target, exam=None)``. The end-to-end version
-needs the targets app itself."""
+app's answers stood in for (hand-made progress rows), so that the amounts are checked against
+known quotas; the demo's scheme (tests/rewards/test_demo_rewards.py) runs them end to end on
+real targets."""
 
-import sys
 import types
 
 import pytest
@@ -34,10 +33,7 @@ def targets_app(monkeypatch):
         calls.append((target.code, exam))
         return ROWS
 
-    module = types.ModuleType("targets.selectors.progress")
-    module.progress_rows = progress_rows
-    monkeypatch.setitem(sys.modules, "targets.selectors", types.ModuleType("targets.selectors"))
-    monkeypatch.setitem(sys.modules, "targets.selectors.progress", module)
+    monkeypatch.setattr(loader, "progress_rows", progress_rows)
     monkeypatch.setattr(loader, "_target", lambda code: target if code == target.code else None)
     return calls
 
